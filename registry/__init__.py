@@ -1,0 +1,58 @@
+"""Fuhua registry: the Flask app that orchestrates the assessment engine and the importers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. Tests pass overrides; deployments use FUHUA_* environment variables."""
+    from registry import cli, extensions, i18n, navigation, security
+    from registry.config import Config, database_url_from_env
+
+    app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATES_DIR)
+    app.config.from_object(Config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url_from_env() or (
+        f"sqlite:///{Path(app.instance_path) / 'fuhua.sqlite'}"
+    )
+    app.config.from_prefixed_env("FUHUA")  # e.g. FUHUA_SECRET_KEY, FUHUA_MAX_CONTENT_LENGTH
+    if test_config is not None:
+        app.config.update(test_config)
+    if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
+        raise RuntimeError("Refusing to start with the development SECRET_KEY: set FUHUA_SECRET_KEY.")
+
+    extensions.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    navigation.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    if app.config.get("AUTO_MIGRATE") and not app.testing and _serving():
+        from registry.database import upgrade_database
+
+        upgrade_database(app)
+    return app
+
+
+def _serving() -> bool:
+    """Migrate on start when serving (gunicorn, `fuhua run`), not for `fuhua db …` which manages it."""
+    import sys
+
+    argv = sys.argv[1:]
+    return not argv or argv[0] not in ("db", "shell", "routes") 
+
+
+def _register_blueprints(app: Flask) -> None:
+    from registry import admin, assessments, auth, errors, exports, institutions, reports, reviews, stats
+
+    for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors):
+        app.register_blueprint(module.bp)

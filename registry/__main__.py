@@ -1,0 +1,5 @@
+"""`python -m registry …` is the same as the `fuhua` command."""
+
+from registry.cli import main
+
+main()

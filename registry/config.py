@@ -1,0 +1,48 @@
+"""Documented configuration defaults; override with FUHUA_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def database_url_from_env() -> str | None:
+    """FUHUA_DATABASE_URL wins; a bare postgresql:// URL is pointed at psycopg 3."""
+    url = os.environ.get("FUHUA_DATABASE_URL") or os.environ.get("FUHUA_SQLALCHEMY_DATABASE_URI")
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    # development default only; create_app refuses it outside debug/testing
+    SECRET_KEY = "dev"
+    # no event system needed; saves memory
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # recycle pooled connections and test them, so a restarted PostgreSQL does not break requests
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Chinese first; English available through the language switch
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    # upload cap (bytes): self-report workbooks are small; a bigger body is refused with 413
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # rows shown per registry page
+    PAGE_SIZE = 25
+    # session cookies: HttpOnly always; Secure when served over HTTPS (set FUHUA_SESSION_COOKIE_SECURE=true)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    REMEMBER_COOKIE_HTTPONLY = True
+    # CSRF tokens expire with the session
+    WTF_CSRF_TIME_LIMIT = None
+    # failed logins before an account is locked, and for how long
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    # run Alembic migrations on start, so a new install or an upgrade needs no extra step
+    AUTO_MIGRATE = True
+    # label shown on every page while the database holds synthetic demo data
+    SHOW_DEMO_BANNER = True

@@ -1,0 +1,7 @@
+"""The demo accounts the README and the start-up output name (one per role)."""
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("admin", "fuhua-admin-2020", "admin"),
+    ("reviewer", "fuhua-reviewer-2020", "reviewer"),
+    ("institution", "fuhua-institution-2020", "institution"),
+)

@@ -1,0 +1,5 @@
+"""exports blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")

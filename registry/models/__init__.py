@@ -1,0 +1,26 @@
+"""Every model module, imported so Alembic autogenerate and create_all see them."""
+
+from registry.models.assessments import AssessmentResult, AssessmentRun
+from registry.models.base import Base
+from registry.models.enums import (
+    CarrierType,
+    EndReason,
+    GraduationCriterion,
+    LegalForm,
+    Level,
+    Role,
+    Status,
+    Subclass,
+    TenancyExit,
+)
+from registry.models.institutions import Institution, Recognition, StatusChange
+from registry.models.reference import Town, Zone
+from registry.models.reports import SelfReport, Upload
+from registry.models.tenants import Firm, Tenancy
+from registry.models.users import User
+
+__all__ = [
+    "AssessmentResult", "AssessmentRun", "Base", "CarrierType", "EndReason", "Firm", "GraduationCriterion",
+    "Institution", "LegalForm", "Level", "Recognition", "Role", "SelfReport", "Status", "StatusChange",
+    "Subclass", "Tenancy", "TenancyExit", "Town", "Upload", "User", "Zone",
+]
