@@ -184,3 +184,123 @@ def write_workbook(path: Path, sheets: Mapping[str, Mapping[str, object]]) -> Pa
             ws[ref] = value
     wb.save(path)
     return path
+
+
+def write_ods(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
+    """A minimal but valid OpenDocument spreadsheet (no odfpy needed): strings, floats and dates."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value: object) -> str:
+        if value is None or value == "":
+            return "<table:table-cell/>"
+        if isinstance(value, bool):
+            return f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(value).lower()}"/>'
+        if isinstance(value, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        if isinstance(value, dt.date):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                    f"<text:p>{value.isoformat()}</text:p></table:table-cell>")
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    tables = "".join(
+        f'<table:table table:name="{escape(name)}">'
+        + "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+        + "</table:table>"
+        for name, rows in sheets.items())
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def write_xls(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
+    """A legacy BIFF8 .xls written with xlwt (test-only dependency)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for name, rows in sheets.items():
+        ws = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, dt.date):
+                    ws.write(r, c, value, date_style)
+                else:
+                    ws.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def grid_from_template(template: bytes, values: Mapping[str, object],
+                       tables: Mapping[str, Sequence[Sequence[object]]]) -> dict[str, list[list[object]]]:
+    """The filled template as plain rows per sheet (meta sheet included), to re-save as .xls/.ods."""
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb["基本情况"]
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    for code, value in values.items():
+        ws.cell(row=rows[code], column=4, value=value)
+    for sheet, data in tables.items():
+        for i, row in enumerate(data):
+            for c, value in enumerate(row):
+                wb[sheet].cell(row=4 + i, column=c + 1, value=value)
+    return {s.title: [[c for c in row] for row in s.iter_rows(values_only=True)] for s in wb.worksheets}
+
+
+def rezip(data: bytes, edits: Mapping[str, object]) -> bytes:
+    """Copy an .xlsx zip, replacing members: {name: new bytes | callable(old bytes) -> new bytes}."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            edit = edits.get(name)
+            if callable(edit):
+                content = edit(content)
+            elif edit is not None:
+                content = edit  # type: ignore[assignment]
+            dst.writestr(name, content)
+        for name, content in edits.items():
+            if name not in src.namelist():
+                dst.writestr(name, content)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def sheet_part(data: bytes, sheet: str) -> str:
+    """The zip member holding a sheet's XML."""
+    from importers.workbook import _sheet_parts
+    import zipfile
+
+    return _sheet_parts(zipfile.ZipFile(io.BytesIO(data)))[sheet]
+
+
+def set_cell_xml(data: bytes, sheet: str, cell: str, xml: str) -> bytes:
+    """Replace one cell's XML element (as openpyxl wrote it) with hand-written XML, e.g. a cached error."""
+    import re
+
+    part = sheet_part(data, sheet)
+
+    def edit(content: bytes) -> bytes:
+        pattern = re.compile(rb'<c r="' + cell.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', re.S)
+        new, n = pattern.subn(xml.encode(), content, count=1)
+        assert n == 1, f"{cell} not found in {part}"
+        return new
+
+    return rezip(data, {part: edit})
