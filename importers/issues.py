@@ -72,6 +72,9 @@ OUTDATED_TEMPLATE = _t("outdated-template",
 MISSING_SHEET = _t("missing-sheet",
     N_("Sheet “%(sheet)s” is missing. Please use the %(year)s template."),
     "缺少工作表“%(sheet)s”，请使用 %(year)s 年度模板。")
+ROSTER_NOT_FOUND = _t("roster-not-found",
+    N_("No sheet with roster columns (机构名称, 统一社会信用代码 …) was found. Please use the roster template."),
+    "未找到包含名录表头（机构名称、统一社会信用代码等）的工作表，请使用名录模板。")
 MISSING_FIELD = _t("missing-field",
     N_("The row for %(label)s (code %(field)s) is missing from sheet “%(sheet)s”. Please use the current template."),
     "工作表“%(sheet)s”中缺少“%(label)s”（代码 %(field)s）这一行，请使用最新模板。")

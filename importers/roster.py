@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessment.inputs import Choice, InputDecl
 from importers.cells import column_letter
-from importers.issues import INVALID_COMBINATION, MISSING_SHEET, Issue, sort_issues
+from importers.issues import INVALID_COMBINATION, ROSTER_NOT_FOUND, Issue, sort_issues
 from importers.reference import (CATEGORY_LABELS, LEGAL_FORM_LABELS, RECOGNITION_LEVEL_LABELS, SUBCLASS_LABELS,
                                  SUBCLASSES_BY_CATEGORY, TOWN_ALIASES, TOWN_CHOICES)
 from importers.report import ImportReport, RosterReport
@@ -74,7 +74,7 @@ def parse_roster(workbook: Workbook | ImportReport) -> RosterReport:
         sheet = next((s for s in workbook.sheets.values()
                       if s.visibility == "visible" and find_layout(s, ROSTER_COLUMNS, SYNONYMS) is not None), None)
     if sheet is None:
-        report.issues = [Issue(MISSING_SHEET, sheet=ROSTER_SHEET, params={"year": ""})]
+        report.issues = [Issue(ROSTER_NOT_FOUND)]
         return report
     table, issues = parse_table(sheet, ROSTER_COLUMNS, code="institutions", label=ROSTER_SHEET, key="uscc",
                                 max_rows=5000, required=True, aliases={"town": TOWN_ALIASES}, synonyms=SYNONYMS)

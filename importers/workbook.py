@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
@@ -193,7 +194,7 @@ def _sniff(data: bytes, filename: str) -> tuple[str, dict[str, _SheetScan]]:
     except _FileProblem:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
-            NotImplementedError, ElementTree.ParseError, UnicodeDecodeError, RuntimeError) as exc:
+            NotImplementedError, ElementTree.ParseError, UnicodeDecodeError, RuntimeError, zlib.error) as exc:
         raise _FileProblem(file_issue(CORRUPT_FILE, filename=filename, detail=_detail(exc))) from exc
     raise _FileProblem(file_issue(NOT_A_SPREADSHEET, filename=filename))
 
