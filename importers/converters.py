@@ -28,6 +28,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from operator import mul
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 from typing import NamedTuple
 
@@ -301,7 +302,7 @@ def uscc_is_valid(code: str) -> bool:
     """Fast check of an already compacted code; agrees with stdnum.cn.uscc.is_valid (tested)."""
     if len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
         return False
-    total = sum(_USCC_INDEX[c] * w for c, w in zip(code, _USCC_WEIGHTS))
+    total = sum(map(mul, map(_USCC_INDEX.__getitem__, code[:17]), _USCC_WEIGHTS))
     return _USCC_ALPHABET[(31 - total) % 31] == code[17]
 
 
@@ -309,6 +310,8 @@ def normalise_uscc(raw: object) -> str | Problem:
     """Compact and validate a unified social credit code."""
     if not isinstance(raw, str):
         return Problem(USCC_FORMAT)  # a number: Excel has already dropped digits or the letter
+    if uscc_is_valid(raw):  # the common case: already clean
+        return raw
     code = unicodedata.normalize("NFKC", raw).replace(" ", "").replace("-", "").strip().upper()
     if uscc_is_valid(code):
         return code

@@ -174,7 +174,7 @@ def convert_column(sheet: Sheet, decl: InputDecl, col: int, data_rows: Sequence[
     percent_rows = {r for r, c in sheet.percent_cells if c == col}
     required = decl.required
     for i, raw in enumerate(col_raw):
-        if raw == "" or raw is None or (type(raw) is str and not raw.strip()):
+        if raw == "" or raw is None or (type(raw) is str and raw.isspace()):
             r = data_rows[i]
             if special and r in special:
                 issue = special_cell_issue(sheet, r, col, decl)
@@ -183,7 +183,7 @@ def convert_column(sheet: Sheet, decl: InputDecl, col: int, data_rows: Sequence[
             elif required:
                 issues.append(_issue(REQUIRED, sheet.name, r, col, decl, None))
             continue
-        value = convert(raw, bool(percent_rows) and data_rows[i] in percent_rows)
+        value = convert(raw, data_rows[i] in percent_rows) if percent_rows else convert(raw, False)
         if type(value) is Problem:
             issues.append(problem_issue(value, sheet.name, data_rows[i], col, decl, raw))
             value = value.value

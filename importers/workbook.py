@@ -224,7 +224,8 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _P = rb"(?:[\w.-]+:)?"  # optional namespace prefix (some writers use <x:c>)
 _DIMENSION = re.compile(rb"<" + _P + rb'dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _ROW_NUMBER = re.compile(rb"<" + _P + rb'row\b[^>]*?\br="(\d+)"')
-_WIDE_REF = re.compile(rb'\br="((?:[A-Z]{3,}|I[W-Z]|[J-Z][A-Z]))\d+"')
+# starts with a literal so the regex engine can skip ahead quickly over multi-megabyte sheets
+_WIDE_REF = re.compile(rb'r="((?:[J-Z][A-Z]|I[W-Z]|[A-Z]{3})[A-Z]*)\d')
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _ERROR_CELL = re.compile(rb"<" + _P + rb'c\b(?=[^>]*\bt="e")([^>]*)>(.*?)</' + _P + rb"c>", re.S)
 _FORMULA_CELL = re.compile(
