@@ -4,7 +4,7 @@ Plain Python: no Flask, no database. The fields come from `assessment`'s declare
 """
 
 from importers.annotate import annotate_workbook
-from importers.issues import Issue, IssueType, N_, catalogue, issue_type
+from importers.issues import Issue, IssueType, N_, catalogue, issue_type, render_issues
 from importers.reference import TOWNS
 from importers.report import CellValue, ImportReport, ReportIdentity, RosterReport, Table
 from importers.roster import build_roster_template, parse_roster
@@ -16,5 +16,5 @@ from importers.workbook import Sheet, Workbook, read_workbook
 __all__ = [
     "CellValue", "ImportReport", "Issue", "IssueType", "N_", "ReportIdentity", "RosterReport", "Sheet", "TOWNS",
     "Table", "TemplateSpec", "Workbook", "annotate_workbook", "build_roster_template", "build_template",
-    "catalogue", "issue_type", "load_spec", "parse_roster", "parse_self_report", "read_workbook",
+    "catalogue", "issue_type", "load_spec", "parse_roster", "parse_self_report", "read_workbook", "render_issues",
 ]

@@ -14,12 +14,20 @@ def column_letter(col: int) -> str:
 
 
 def ref(row: int, col: int) -> str:
-    """Excel reference of a 0-based grid position: (11, 2) → "C12"."""
+    """Excel reference of a 0-based grid position.
+
+    >>> ref(11, 2)
+    'C12'
+    """
     return f"{column_letter(col)}{row + 1}"
 
 
 def split_ref(cell: str) -> tuple[int, int]:
-    """1-based (row, column) of an Excel reference: "C12" → (12, 3)."""
+    """1-based (row, column) of an Excel reference.
+
+    >>> split_ref("C12")
+    (12, 3)
+    """
     letters, row = coordinate_from_string(cell)
     return row, column_index_from_string(letters)
 
@@ -31,5 +39,9 @@ def to_grid(cell: str) -> tuple[int, int]:
 
 
 def range_ref(r0: int, c0: int, r1: int, c1: int) -> str:
-    """Excel range of 0-based inclusive bounds: (0, 0, 1, 2) → "A1:C2"."""
+    """Excel range of 0-based inclusive bounds.
+
+    >>> range_ref(0, 0, 1, 2)
+    'A1:C2'
+    """
     return f"{ref(r0, c0)}:{ref(r1, c1)}"

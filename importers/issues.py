@@ -232,6 +232,14 @@ def file_issue(issue_type: IssueType, **params: object) -> Issue:
     return Issue(issue_type, params=params)
 
 
+def render_issues(issues: list[Issue], locale: str = "zh_CN") -> list[str]:
+    """One line per issue for the CLI: "错误 基本情况!D12 [not-a-number] “在孵企业数”应填写数字…"."""
+    zh = locale.lower().startswith("zh")
+    names = {"error": "错误", "warning": "提示"} if zh else {"error": "error", "warning": "warning"}
+    return [" ".join(part for part in (names[i.severity], i.location or ("（文件）" if zh else "(file)"),
+                                       f"[{i.code}]", i.message(locale)) if part) for i in issues]
+
+
 def sort_issues(issues: list[Issue], sheet_order: Mapping[str, int] | None = None) -> list[Issue]:
     """Errors before warnings, grouped by rule, then in sheet and reading order."""
     from importers.cells import split_ref  # local: cells imports nothing from here, keep it that way

@@ -75,3 +75,13 @@ def test_clean_report_gets_a_no_problem_summary(filled, spec):
     report = parse_self_report(read_workbook(path.read_bytes(), path.name), spec)
     wb = _load(annotate_workbook(path.read_bytes(), report))
     assert wb[SUMMARY_SHEET]["A1"].value == "未发现问题。"
+
+
+def test_annotated_file_can_be_fixed_and_uploaded_again(tmp_path, filled, spec):
+    path = filled({"tenants": "二十四"})
+    report = parse_self_report(read_workbook(path.read_bytes(), path.name), spec)
+    wb = _load(annotate_workbook(path.read_bytes(), report))
+    wb["基本情况"][report.values["tenants"].cell] = 3  # the filer fixes the red cell in the returned file
+    wb.save(tmp_path / "fixed.xlsx")
+    again = parse_self_report(read_workbook((tmp_path / "fixed.xlsx").read_bytes(), "fixed.xlsx"), spec)
+    assert again.valid and again.issues == [] and again.values["tenants"].value == 3
