@@ -188,6 +188,8 @@ def _sniff(data: bytes, filename: str) -> tuple[str, dict[str, _SheetScan]]:
             if "xl/workbook.bin" in names:
                 return "xlsb", {}
             if "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
+                if "content.xml" in names:
+                    _check_ods_claims(zf.read("content.xml"))
                 return "ods", {}
             if any(n.startswith("xl/") for n in names):
                 raise _FileProblem(file_issue(CORRUPT_FILE, filename=filename, detail="xl/workbook.xml missing"))
@@ -285,6 +287,34 @@ def _check_claims(name: str, xml: bytes) -> None:
     wide = _WIDE_REF.search(xml)
     if wide:
         _check_size(name, 1, _col_count(wide.group(1)))
+
+
+_ODS_ROW_REPEAT = re.compile(rb'<table:table-row\b[^>]*?number-rows-repeated="(\d+)"[^>]*>')
+_ODS_COL_REPEAT = re.compile(rb'<table:table-cell\b(?=[^>]*value-type)[^>]*?number-columns-repeated="(\d+)"')
+
+
+_ODS_TABLE = re.compile(rb'<table:table\b[^>]*?table:name="([^"]*)"')
+
+
+def _check_ods_claims(content: bytes) -> None:
+    """ODS compresses runs as repeat counts: refuse valued cells repeated past the limits (calamine's grid is dense)."""
+    if b"repeated" not in content:
+        return
+    starts = list(_ODS_TABLE.finditer(content))
+    for i, table in enumerate(starts):
+        name = table.group(1).decode("utf-8", "replace")
+        part = content[table.end(): starts[i + 1].start() if i + 1 < len(starts) else len(content)]
+        rows = part.count(b"<table:table-row")
+        for m in _ODS_ROW_REPEAT.finditer(part):
+            end = part.find(b"</table:table-row>", m.end())
+            if b"value-type" in part[m.end(): end if end >= 0 else None]:
+                rows += int(m.group(1)) - 1
+        if rows > limits.MAX_SHEET_ROWS:
+            raise _FileProblem(Issue(TOO_MANY_ROWS, sheet=name, params={"rows": rows, "limit": limits.MAX_SHEET_ROWS}))
+        for m in _ODS_COL_REPEAT.finditer(part):
+            if int(m.group(1)) > limits.MAX_SHEET_COLUMNS:
+                raise _FileProblem(Issue(TOO_MANY_COLUMNS, sheet=name, params={
+                    "columns": int(m.group(1)), "limit": limits.MAX_SHEET_COLUMNS}))
 
 
 def _col_count(letters: bytes) -> int:

@@ -126,3 +126,25 @@ def test_merged_ranges_in_grid_coordinates(tmp_path: Path):
     assert sheet.merged == ((11, 3, 12, 4),)
     assert sheet.merged_range_at(12, 4) == (11, 3, 12, 4)
     assert sheet.merged_range_at(11, 2) is None
+
+
+def _ods_with(tmp_path: Path, extra_rows: str) -> bytes:
+    path = write_ods(tmp_path / "r.ods", {"S": [["a", 1]]})
+    return rezip(path.read_bytes(), {"content.xml": lambda c: c.replace(b"</table:table>",
+                                                                        extra_rows.encode() + b"</table:table>")})
+
+
+def test_ods_repeat_counts_are_limited_before_loading(tmp_path: Path):
+    many_rows = ('<table:table-row table:number-rows-repeated="200000"><table:table-cell office:value-type="float" '
+                 'office:value="1"/></table:table-row>')
+    refused = read_workbook(_ods_with(tmp_path, many_rows), "r.ods")
+    assert _codes(refused) == ["too-many-rows"]
+    assert refused.issues[0].message("zh_CN") == "工作表“S”有 200001 行，最多接受 50000 行。"
+    wide = ('<table:table-row><table:table-cell table:number-columns-repeated="16000" office:value-type="float" '
+            'office:value="1"/></table:table-row>')
+    assert _codes(read_workbook(_ods_with(tmp_path, wide), "r.ods")) == ["too-many-columns"]
+    # LibreOffice pads sheets with huge runs of EMPTY rows and cells: those are fine
+    padding = ('<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+               'table:number-columns-repeated="1024"/></table:table-row>')
+    wb = read_workbook(_ods_with(tmp_path, padding), "r.ods")
+    assert isinstance(wb, Workbook) and wb.sheet("S").rows[0] == ["a", 1.0]
