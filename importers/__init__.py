@@ -1,6 +1,12 @@
 """Excel in and out for self-reports and the roster: templates, reading, normalising, cell-level validation.
 
-Plain Python: no Flask, no database. The fields come from `assessment`'s declared inputs.
+Plain Python: no Flask, no database. The fields come from `assessment`'s declared inputs::
+
+    spec = load_spec("incubator", 2019, "comprehensive")
+    template = build_template(spec, prefill={"org_name": ..., "uscc": ...}, last_year=last_values)
+    report = parse_self_report(read_workbook(data, filename), spec, previous=last_values)
+    if not report.valid:
+        feedback = annotate_workbook(data, report)   # red/yellow cells, Chinese comments, 问题清单
 """
 
 from importers.annotate import annotate_workbook

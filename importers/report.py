@@ -176,6 +176,13 @@ class RosterReport:
         """One plain dict per roster row (column code → value)."""
         return self.rows.records() if self.rows is not None else []
 
+    def by_uscc(self) -> dict[str, Mapping[str, CellValue]]:
+        """Rows keyed by their (normalised) credit code; rows whose code is invalid are left out."""
+        if self.rows is None or "uscc" not in self.rows.values:
+            return {}
+        return {code: self.rows[i] for i, code in enumerate(self.rows.values["uscc"])
+                if isinstance(code, str)}
+
     def to_dict(self) -> dict[str, object]:
         return {"filename": self.filename, "sha256": self.sha256, "valid": self.valid,
                 "issues": [i.to_dict() for i in self.issues],

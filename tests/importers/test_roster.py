@@ -61,6 +61,8 @@ def test_valid_roster(tmp_path):
                             "recognition_level": "provincial", "recognition_year": 2018,
                             "recognition_doc_no": "国科发区〔2018〕1号"}
     assert report.rows[0]["uscc"].cell == "B4"
+    assert report.by_uscc()[make_uscc(1)]["town"].value == "虎门镇"
+    assert report.by_uscc()[make_uscc(1)]["town"].raw == "虎门"
 
 
 def test_every_roster_problem_at_once(tmp_path):
