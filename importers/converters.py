@@ -163,10 +163,12 @@ def decimal_converter(decl: InputDecl) -> Converter:
     check = _bounds_checker(decl)
     quantize = _quantizer(decl)
     declared = unit_key(decl.unit)
+    # with a declared precision, rounding removes binary noise, so the cheaper repr() will do
+    from_float = (lambda f: Decimal(repr(f))) if decl.decimals is not None else _float_decimal
 
     def convert(raw: object, pct: bool = False) -> object:
         if type(raw) is float:
-            value = _float_decimal(raw)
+            value = from_float(raw)
         elif type(raw) is int:
             value = Decimal(raw)
         elif isinstance(raw, str):
