@@ -1,0 +1,207 @@
+"""Reading a row-list sheet (在孵企业, 研发项目, the roster) column by column.
+
+Columns are found by the code row the template writes above the Chinese header (or, for sheets
+people made themselves, by header text). Each column is converted in one loop with a converter
+specialised for its declaration: per-cell Python work is what dominates on 10,000-row sheets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assessment.inputs import InputDecl
+from importers import limits
+from importers.cells import column_letter, range_ref, ref
+from importers.converters import Problem, converter_for, normalise_text
+from importers.issues import (DUPLICATE_ROW_KEY, EXCEL_ERROR, FORMULA_WITHOUT_VALUE, MERGED_INPUT_CELL, MISSING_COLUMN,
+                              REQUIRED, TABLE_REQUIRED, TOO_MANY_ROWS, Issue)
+from importers.report import Table, raw_text
+from importers.spec import describe
+from importers.workbook import Sheet
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """Where a table's header is and which grid column holds each declared column."""
+
+    header_row: int  #: 0-based row of the code row (or header text row)
+    data_start: int  #: 0-based first data row
+    columns: Mapping[str, int]  #: column code → 0-based grid column
+
+
+_UNIT_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def header_key(text: str) -> str:
+    """Header text without the required marker and unit: "总收入（千元） *" → "总收入"."""
+    return _UNIT_SUFFIX.sub("", normalise_text(text).rstrip("*").strip()).strip()
+
+
+def find_layout(sheet: Sheet, columns: Sequence[InputDecl],
+                synonyms: Mapping[str, Sequence[str]] | None = None) -> TableLayout | None:
+    """Locate the code row (preferred) or the Chinese header row among the first rows."""
+    by_code = {c.code.lower(): c.code for c in columns}
+    by_label: dict[str, str] = {}
+    for c in columns:
+        by_label[header_key(c.label)] = c.code
+        for alt in (synonyms or {}).get(c.code, ()):
+            by_label[header_key(alt)] = c.code
+    best: tuple[int, int, dict[str, int], bool] | None = None  # (matches, row, mapping, is_code_row)
+    for r in range(min(sheet.nrows, limits.HEADER_SCAN_ROWS)):
+        code_map: dict[str, int] = {}
+        label_map: dict[str, int] = {}
+        for c, cell in enumerate(sheet.rows[r]):
+            if not isinstance(cell, str) or not cell:
+                continue
+            text = cell.strip()
+            if text.lower() in by_code:
+                code_map.setdefault(by_code[text.lower()], c)
+            label = by_label.get(header_key(text))
+            if label:
+                label_map.setdefault(label, c)
+        for mapping, is_code in ((code_map, True), (label_map, False)):
+            if mapping and (best is None or (len(mapping), is_code) > (best[0], best[3])):
+                best = (len(mapping), r, mapping, is_code)
+    if best is None:
+        return None
+    _, row, mapping, is_code = best
+    data_start = row + 1
+    if is_code and data_start < sheet.nrows:
+        labels = set(by_label)
+        following = {header_key(v) for v in sheet.rows[data_start] if isinstance(v, str)}
+        if following & labels:
+            data_start += 1  # the Chinese header row under the code row
+    return TableLayout(row, data_start, mapping)
+
+
+def _issue(type_, sheet: str, row: int, col: int, decl: InputDecl, raw: object,
+           params: Mapping[str, object] | None = None, severity: str = "error") -> Issue:
+    expected_en, expected_zh = describe(decl)
+    return Issue(type_, sheet=sheet, cell=ref(row, col), field=decl.code, label=decl.label, value=raw_text(raw),
+                 expected=expected_en, params={"expected_zh": expected_zh, **(params or {})},
+                 severity=severity)  # type: ignore[arg-type]
+
+
+def problem_issue(problem: Problem, sheet: str, row: int, col: int, decl: InputDecl, raw: object) -> Issue:
+    """Turn a converter's Problem into an Issue at a cell."""
+    return _issue(problem.type, sheet, row, col, decl, raw, problem.params, problem.severity)
+
+
+def special_cell_issue(sheet: Sheet, row: int, col: int, decl: InputDecl) -> Issue | None:
+    """An Excel error value or an uncalculated formula where a value was expected."""
+    if sheet.errors and (row, col) in sheet.errors:
+        return _issue(EXCEL_ERROR, sheet.name, row, col, decl, sheet.errors[(row, col)])
+    if sheet.formulas_without_value and (row, col) in sheet.formulas_without_value:
+        return _issue(FORMULA_WITHOUT_VALUE, sheet.name, row, col, decl, None)
+    return None
+
+
+def parse_table(sheet: Sheet, columns: Sequence[InputDecl], *, code: str, label: str, year: int | None = None,
+                key: str | None = None, max_rows: int = 20000, required: bool = False,
+                aliases: Mapping[str, Mapping[str, str]] | None = None,
+                synonyms: Mapping[str, Sequence[str]] | None = None) -> tuple[Table | None, list[Issue]]:
+    """Convert and validate every row of a table sheet; returns the table and all issues found."""
+    issues: list[Issue] = []
+    layout = find_layout(sheet, columns, synonyms)
+    if layout is None:
+        for decl in columns:
+            if decl.required:
+                issues.append(Issue(MISSING_COLUMN, sheet=sheet.name, field=decl.code, label=decl.label))
+        return None, issues
+    present = [d for d in columns if d.code in layout.columns]
+    for decl in columns:
+        if decl.code not in layout.columns and decl.required:
+            issues.append(Issue(MISSING_COLUMN, sheet=sheet.name, cell=ref(layout.header_row, 0),
+                                field=decl.code, label=decl.label))
+    grid_cols = [layout.columns[d.code] for d in present]
+    rows = sheet.rows
+    width = sheet.ncols
+    special_rows = {r for r, _ in sheet.errors} | {r for r, _ in sheet.formulas_without_value}
+    data_rows: list[int] = []
+    for r in range(layout.data_start, len(rows)):
+        line = rows[r]
+        if len(line) < width:
+            line = rows[r] = line + [""] * (width - len(line))
+        for c in grid_cols:
+            v = line[c]
+            if v != "" and v is not None and not (type(v) is str and not v.strip()):
+                data_rows.append(r)
+                break
+        else:
+            if r in special_rows and any((r, c) in sheet.errors or (r, c) in sheet.formulas_without_value
+                                         for c in grid_cols):
+                data_rows.append(r)
+    if len(data_rows) > max_rows:
+        issues.append(Issue(TOO_MANY_ROWS, sheet=sheet.name, params={"rows": len(data_rows), "limit": max_rows}))
+        return None, issues
+    if required and not data_rows:
+        issues.append(Issue(TABLE_REQUIRED, sheet=sheet.name, cell=ref(layout.data_start, grid_cols[0] if grid_cols else 0)))
+
+    for rng in sheet.merged:
+        r0, c0, r1, c1 = rng
+        if r1 >= layout.data_start and any(c0 <= c <= c1 for c in grid_cols):
+            issues.append(Issue(MERGED_INPUT_CELL, sheet=sheet.name, cell=ref(r0, c0),
+                                params={"range": range_ref(*rng)}))
+
+    values: dict[str, list[object]] = {}
+    raws: dict[str, list[object]] = {}
+    for decl, c in zip(present, grid_cols):
+        col_raw = [rows[r][c] for r in data_rows]
+        col_vals, col_issues = convert_column(sheet, decl, c, data_rows, col_raw, year=year,
+                                              aliases=(aliases or {}).get(decl.code))
+        values[decl.code] = col_vals
+        raws[decl.code] = col_raw
+        issues.extend(col_issues)
+
+    if key and key in values:
+        issues.extend(_duplicates(sheet.name, next(d for d in present if d.code == key), layout.columns[key],
+                                  data_rows, values[key], raws[key]))
+    table = Table(code, label, sheet.name, [d.code for d in present],
+                  {d.code: column_letter(c) for d, c in zip(present, grid_cols)},
+                  [r + 1 for r in data_rows], values, raws)
+    return table, issues
+
+
+def convert_column(sheet: Sheet, decl: InputDecl, col: int, data_rows: Sequence[int], col_raw: Sequence[object],
+                   *, year: int | None = None, aliases: Mapping[str, str] | None = None) -> tuple[list[object], list[Issue]]:
+    """One column in one loop: empties, Excel errors, conversion, bounds."""
+    convert = converter_for(decl, year=year, aliases=aliases)
+    out: list[object] = [None] * len(col_raw)
+    issues: list[Issue] = []
+    special = {r for r, c in sheet.errors if c == col} | {r for r, c in sheet.formulas_without_value if c == col}
+    percent_rows = {r for r, c in sheet.percent_cells if c == col}
+    required = decl.required
+    for i, raw in enumerate(col_raw):
+        if raw == "" or raw is None or (type(raw) is str and raw.isspace()):
+            r = data_rows[i]
+            if special and r in special:
+                issue = special_cell_issue(sheet, r, col, decl)
+                if issue:
+                    issues.append(issue)
+            elif required:
+                issues.append(_issue(REQUIRED, sheet.name, r, col, decl, None))
+            continue
+        value = convert(raw, data_rows[i] in percent_rows) if percent_rows else convert(raw, False)
+        if type(value) is Problem:
+            issues.append(problem_issue(value, sheet.name, data_rows[i], col, decl, raw))
+            value = value.value
+        out[i] = value
+    return out, issues
+
+
+def _duplicates(sheet: str, decl: InputDecl, col: int, data_rows: Sequence[int], values: Sequence[object],
+                raws: Sequence[object]) -> list[Issue]:
+    first: dict[object, int] = {}
+    issues = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        k = v.lower() if isinstance(v, str) else v
+        if k in first:
+            issues.append(_issue(DUPLICATE_ROW_KEY, sheet, data_rows[i], col, decl, raws[i],
+                                 {"first_row": first[k] + 1}))
+        else:
+            first[k] = data_rows[i]
+    return issues
