@@ -73,7 +73,7 @@ def ensure_reference_data() -> bool:
             added = True
     db.session.flush()
     towns = {t.code: t for t in db.session.scalars(select(Town))}
-    zones = {z.code for z in db.session.scalars(select(Zone.code))}
+    zones = set(db.session.scalars(select(Zone.code)))
     for code, name, name_en, reference, members in ZONES:
         if code not in zones:
             db.session.add(Zone(code=code, name=name, name_en=name_en, reference=reference,
