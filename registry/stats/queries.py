@@ -159,7 +159,9 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
     def distinct_when(cond):  # noqa: ANN001, ANN202
         return func.count(distinct(case((cond, inst_id))))
 
-    target = Recognition.__table__.join(Institution.__table__, Institution.id == Recognition.institution_id)
+    counted = (CarrierType.RD_INSTITUTION, *INCUBATORS_INCL_ACCELERATORS)  # maker spaces and parks never count
+    target = Recognition.__table__.join(Institution.__table__, and_(Institution.id == Recognition.institution_id,
+                                                                    Institution.category.in_(counted)))
     stmt = (select(periods.c.year, periods.c.day,
                    distinct_when(Institution.category == CarrierType.RD_INSTITUTION),
                    distinct_when(Institution.category.in_(INCUBATORS_INCL_ACCELERATORS)),
