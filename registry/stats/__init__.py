@@ -1,5 +1,7 @@
-"""stats blueprint."""
+"""Statistics: year-end counts derived from dated recognitions, and progress against the plan's targets."""
 
 from flask import Blueprint
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+from registry.stats import views  # noqa: E402,F401

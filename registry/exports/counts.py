@@ -1,0 +1,107 @@
+"""The national-level incubator count table (group × year) that every export format is written from.
+
+Labels and notes are translated in the current locale (Chinese by default), so the same table
+serves the web download (user's language) and the CLI (`--lang`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from registry.exports.params import CountRequest
+from registry.extensions import db
+from registry.i18n import is_english, label
+from registry.models import Town, Zone
+from registry.models.enums import SUBCLASSES_BY_CATEGORY, CarrierType
+from registry.stats.queries import count_dates, has_synthetic_data, national_incubator_counts
+
+
+@dataclass(frozen=True)
+class CountTable:
+    """A finished table: rows of (code, label, counts per year), the city total, and the notes."""
+
+    title: str
+    request: CountRequest
+    years: list[int]
+    counted_on: dict[int, date]
+    group_header: str
+    rows: list[tuple[str | None, str, list[int]]]
+    total_label: str
+    total: list[int]
+    notes: list[str]
+    is_synthetic: bool
+    generated_at: datetime
+
+
+def _groups(by: str | None) -> list[tuple[str | None, str]]:
+    """Every group in display order, so groups with no institution still get a row of zeros."""
+    english = is_english()
+    if by == "town":
+        return [(t.code, t.name_en if english else t.name)
+                for t in db.session.scalars(select(Town).order_by(Town.sort_order))]
+    if by == "zone":
+        zones = [(z.code, z.name_en if english else z.name) for z in db.session.scalars(select(Zone).order_by(Zone.id))]
+        return zones + [(None, _("Towns outside these zones"))]
+    if by == "subclass":
+        return [(s.value, label(s)) for s in SUBCLASSES_BY_CATEGORY[CarrierType.INCUBATOR]] + [(None, _("No subclass"))]
+    return []
+
+
+def _group_header(by: str | None) -> str:
+    return {"town": _("Town"), "zone": _("Zone"), "subclass": _("Subclass")}.get(by or "", _("Area"))
+
+
+def build_count_table(request: CountRequest) -> CountTable:
+    """Run the count queries for the request and lay the result out as a group × year table."""
+    pairs = count_dates(request.years, request.as_of)
+    years = [y for y, _day in pairs]
+    total_rows = national_incubator_counts(request.years, as_of=request.as_of)
+    total = [next((r.count for r in total_rows if r.year == y), 0) for y in years]
+
+    groups = _groups(request.by)
+    rows: list[tuple[str | None, str, list[int]]] = []
+    if request.by:
+        cells = pd.DataFrame([(r.year, r.group or "", r.count)
+                              for r in national_incubator_counts(request.years, as_of=request.as_of, by=request.by)],
+                             columns=["year", "group", "count"])
+        grid = (cells.pivot_table(index="group", columns="year", values="count", aggfunc="sum", fill_value=0)
+                .reindex(index=[code or "" for code, _l in groups], columns=years, fill_value=0).astype(int))
+        has_none_group = bool(grid.loc[""].sum()) if "" in grid.index else False
+        for code, text in groups:
+            if code is None and not has_none_group:
+                continue  # "outside these zones" / "no subclass" only when somebody is there
+            rows.append((code, text, [int(v) for v in grid.loc[code or ""].tolist()]))
+
+    title = _("National-level technology business incubators, %(first)s–%(last)s",
+              first=request.from_year, last=request.to_year)
+    synthetic = has_synthetic_data()
+    generated_at = datetime.now().replace(microsecond=0)
+    return CountTable(title=title, request=request, years=years, counted_on=dict(pairs),
+                      group_header=_group_header(request.by), rows=rows,
+                      total_label=_("City total (each institution once)"), total=total,
+                      notes=_notes(request, pairs, synthetic, generated_at), is_synthetic=synthetic,
+                      generated_at=generated_at)
+
+
+def _notes(request: CountRequest, pairs: list[tuple[int, date]], synthetic: bool, generated_at: datetime) -> list[str]:
+    notes = [_("Counting rule: an incubator counts for a year when its national-level recognition is in force on "
+               "31 December of that year — recognised on or before that day and not ended on or before it. "
+               "Each institution counts once per year, even if it was revoked and recognised again.")]
+    if request.as_of is not None:
+        last_year, last_day = pairs[-1]
+        if last_day != date(last_year, 12, 31):
+            notes.append(_("As-of date: the figure for %(year)s is counted on %(date)s, not on 31 December.",
+                           year=last_year, date=last_day.isoformat()))
+    if request.by == "zone":
+        notes.append(_("Zones overlap (a town can belong to several), so zone figures do not add up to the city total."))
+    notes.append(_("Source: Fuhua registry, recognitions recorded by the bureau; generated %(when)s.",
+                   when=generated_at.isoformat(sep=" ")))
+    if synthetic:
+        notes.append(_("This database contains synthetic demo data: these figures are not real."))
+    return notes
+
