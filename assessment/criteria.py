@@ -1,0 +1,436 @@
+"""Recognition criteria as versioned data, checked against an institution's latest figures.
+
+A criteria file (``criteria/<code>-<first year>.toml``) lists the conditions of one recognition
+level (national incubator, provincial R&D institution …). Checking it yields a gap list: per
+criterion, what is required, what the institution has, and whether it is met, with the clause.
+Criteria read the same input codes the indicator systems declare.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
+
+from assessment import system as _system
+from assessment._schema import Reader
+from assessment.declarations import NUMERIC_TYPES, Coercer, coercer
+from assessment.errors import SystemDefinitionError, SystemNotFoundError
+from assessment.rules import HUNDRED, ZERO, ratio
+from assessment.trace import Input, jsonable
+
+MEASURES = ("value", "sum", "ratio", "years_since", "months_since", "bool")
+OPS = (">=", "<=", "==")
+_TOP_KEYS = ("code", "version", "category", "subclass", "level", "title", "title_en", "reference", "provisional",
+             "hardship_relief", "criteria", "notes")
+_CRITERION_KEYS = ("code", "label", "label_en", "measure", "inputs", "numerator", "denominator", "scale", "op",
+                   "required", "relief", "reference", "provisional", "note", "any")
+_SHARE_QUANTUM = Decimal("0.0001")
+_NO_DENOMINATOR: Any = object()  # a ratio over zero: neither met nor a number
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One condition: a measure of some inputs compared with a required figure (or any of several)."""
+
+    code: str
+    label: str
+    reference: str
+    measure: str = "value"
+    inputs: tuple[str, ...] = ()
+    op: str = ">="
+    required: Decimal | bool | None = None
+    label_en: str = ""
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    scale: Decimal = HUNDRED
+    relief: bool = False  #: reduced by the hardship-area relief
+    provisional: bool = False
+    note: str = ""
+    alternatives: tuple[Criterion, ...] = ()  #: met when any alternative is met
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """One version of the conditions for one recognition level."""
+
+    code: str
+    version: int
+    category: str
+    subclass: str | None
+    level: str
+    title: str
+    reference: str
+    provisional: bool
+    source: str
+    sha256: str
+    criteria: tuple[Criterion, ...]
+    title_en: str = ""
+    hardship_relief: Decimal = ZERO
+    notes: str = ""
+    coercers: Mapping[str, Coercer] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def inputs_read(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for c in self.criteria:
+            for crit in c.alternatives or (c,):
+                for code in crit.inputs:
+                    if code not in seen:
+                        seen.append(code)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class GapRow:
+    """One line of a gap list."""
+
+    code: str
+    label: str
+    required: Decimal | bool | None
+    actual: Decimal | bool | None
+    met: bool
+    reference: str
+    provisional: bool
+    op: str = ">="
+    label_en: str = ""
+    measure: str = "value"
+    relieved: bool = False  #: the hardship-area relief lowered `required`
+    missing: tuple[str, ...] = ()  #: inputs that were missing or unusable
+    shortfall: Decimal | None = None  #: how far short, as a share of `required` (0.05 = 5 % short)
+    alternatives: tuple[GapRow, ...] = ()
+    zero_denominator: bool = False  #: a ratio with nothing to divide by: not met, and said so
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "label": self.label, "label_en": self.label_en, "measure": self.measure, "op": self.op,
+            "required": jsonable(self.required), "actual": jsonable(self.actual), "met": self.met,
+            "reference": self.reference, "provisional": self.provisional, "relieved": self.relieved,
+            "missing": list(self.missing), "shortfall": jsonable(self.shortfall),
+            "alternatives": [a.to_dict() for a in self.alternatives], "zero_denominator": self.zero_denominator,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GapRow:
+        return cls(
+            code=d["code"], label=d["label"], label_en=d.get("label_en", ""), measure=d.get("measure", "value"),
+            op=d.get("op", ">="), required=_restore(d.get("required")), actual=_restore(d.get("actual")), met=d["met"],
+            reference=d["reference"], provisional=d["provisional"], relieved=d.get("relieved", False),
+            missing=tuple(d.get("missing", ())), shortfall=_restore(d.get("shortfall")),
+            alternatives=tuple(cls.from_dict(a) for a in d.get("alternatives", ())),
+            zero_denominator=d.get("zero_denominator", False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GapList:
+    """The result of checking one criteria set: every row, met or not, and which file produced it."""
+
+    code: str
+    version: int
+    level: str
+    source: str
+    sha256: str
+    provisional: bool
+    hardship_area: bool
+    rows: tuple[GapRow, ...]
+
+    @property
+    def met(self) -> bool:
+        return all(r.met for r in self.rows)
+
+    def unmet(self) -> tuple[GapRow, ...]:
+        return tuple(r for r in self.rows if not r.met)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "version": self.version, "level": self.level, "source": self.source,
+                "sha256": self.sha256, "provisional": self.provisional, "hardship_area": self.hardship_area,
+                "met": self.met, "rows": [r.to_dict() for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GapList:
+        return cls(d["code"], int(d["version"]), d["level"], d["source"], d["sha256"], d["provisional"],
+                   d.get("hardship_area", False), tuple(GapRow.from_dict(r) for r in d["rows"]))
+
+
+def _restore(value: object) -> Any:
+    if isinstance(value, str):
+        return Decimal(value)
+    return value
+
+
+# --- discovery ------------------------------------------------------------------------------
+
+_FILE = re.compile(r"^([a-z0-9_]+)-(\d{4})\.toml$")
+
+
+def clear_caches() -> None:
+    _index.cache_clear()
+    _load.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _index() -> Mapping[str, Mapping[int, tuple[Any, str]]]:
+    found: dict[str, dict[int, tuple[Any, str]]] = {}
+    for root in _system.data_roots():
+        base = root / "criteria"
+        if not base.is_dir():
+            continue
+        for f in base.iterdir():
+            m = _FILE.match(f.name)
+            if m:
+                found.setdefault(m.group(1), {})[int(m.group(2))] = (root, f.name)
+    return {k: dict(sorted(v.items())) for k, v in found.items()}
+
+
+def criteria_versions(code: str) -> list[int]:
+    return list(_index().get(code, {}))
+
+
+def all_criteria() -> list[tuple[str, int]]:
+    """(code, version) of every criteria file found."""
+    return sorted((c, v) for c, vs in _index().items() for v in vs)
+
+
+def load_criteria(code: str, year: int) -> Criteria:
+    """The version of criteria set `code` in force for `year` (latest first year ≤ year)."""
+    versions = _index().get(code)
+    if not versions:
+        raise SystemNotFoundError(code, year, available=[])
+    in_force = [v for v in versions if v <= year]
+    if not in_force:
+        raise SystemNotFoundError(code, year, available=list(versions))
+    return _load(code, max(in_force))
+
+
+def criteria_for(category: str, subclass: str | None, level: str) -> str | None:
+    """The code of the criteria set for recognising a `category`/`subclass` at `level`, if any."""
+    best: str | None = None
+    for code, versions in _index().items():
+        meta = _header(code, max(versions))
+        if meta[0] != category or meta[2] != level:
+            continue
+        if meta[1] == subclass:
+            return code
+        if meta[1] is None:
+            best = code
+    return best
+
+
+@lru_cache(maxsize=None)
+def _header(code: str, version: int) -> tuple[str, str | None, str]:
+    c = _load(code, version)
+    return c.category, c.subclass, c.level
+
+
+@lru_cache(maxsize=None)
+def _load(code: str, version: int) -> Criteria:
+    root, name = _index()[code][version]
+    raw = (root / "criteria" / name).read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SystemDefinitionError(name, "", f"not valid TOML: {exc}") from None
+    return parse_criteria(data, source=name, sha256=hashlib.sha256(raw).hexdigest(), expect=(code, version))
+
+
+def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect: tuple[str, int] | None = None) -> Criteria:
+    """Validate a criteria file against the inputs its category's system declares."""
+    r = Reader(source)
+    r.table(data, "", _TOP_KEYS, ("code", "version", "category", "level", "title", "reference", "criteria"))
+    code, version = r.str(data, "code", ""), r.int(data, "version", "")
+    if expect is not None and (code, version) != expect:
+        raise r.fail("code", f"file declares {code}-{version} but is named {expect[0]}-{expect[1]}")
+    category = r.choice(data, "category", "", _system.CATEGORIES)
+    subclass = r.str(data, "subclass", "", None)
+    if subclass is not None and subclass not in _system.SUBCLASSES.get(category, ()):
+        raise r.fail("subclass", f"{category} has no subclass {subclass!r}")
+    level = r.choice(data, "level", "", _system.LEVELS)
+    relief = r.num(data, "hardship_relief", "", ZERO)
+    if not 0 <= relief < 1:
+        raise r.fail("hardship_relief", "expected a share between 0 and 1")
+
+    decls = _declared_inputs(r, category, subclass, version)
+    items = r.tables(data, "criteria", "")
+    if not items:
+        raise r.fail("criteria", "at least one criterion is needed")
+    parsed = []
+    codes: set[str] = set()
+    for p, item in items:
+        crit = _parse_criterion(r, item, p, decls, top=True)
+        if crit.code in codes:
+            raise r.fail(f"{p}.code", f"duplicate criterion code {crit.code!r}")
+        codes.add(crit.code)
+        parsed.append(crit)
+    crits = Criteria(
+        code=code, version=version, category=category, subclass=subclass, level=level,
+        title=r.str(data, "title", ""), title_en=r.str(data, "title_en", "", ""), reference=r.str(data, "reference", ""),
+        provisional=r.bool(data, "provisional", "", False), source=source, sha256=sha256, criteria=tuple(parsed),
+        hardship_relief=relief, notes=r.str(data, "notes", "", ""),
+    )
+    return Criteria(**{**{f: getattr(crits, f) for f in Criteria.__dataclass_fields__},
+                       "coercers": {c: coercer(decls[c]) for c in crits.inputs_read}})
+
+
+def _declared_inputs(r: Reader, category: str, subclass: str | None, version: int) -> Mapping[str, Any]:
+    """Input declarations of the system(s) in force for the criteria's first year (all subclasses if none given)."""
+    subclasses = (subclass,) if subclass is not None else (_system.SUBCLASSES.get(category) or (None,))
+    merged: dict[str, Any] | None = None
+    for sub in subclasses:
+        try:
+            s = _system.load_system(category, version, sub)
+        except SystemNotFoundError:
+            versions = _system.system_versions(category, sub)
+            if not versions:
+                raise r.fail("category", f"no {category} system declares inputs for these criteria") from None
+            s = _system.load_version(category, versions[0], sub)
+        decls = s.input_set.by_code()
+        merged = decls if merged is None else {k: v for k, v in merged.items() if k in decls}
+    assert merged is not None
+    return merged
+
+
+def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[str, Any], top: bool) -> Criterion:
+    r.table(item, p, _CRITERION_KEYS if top else tuple(k for k in _CRITERION_KEYS if k != "any"), ("code", "label"))
+    common = dict(code=r.str(item, "code", p), label=r.str(item, "label", p), label_en=r.str(item, "label_en", p, ""),
+                  provisional=r.bool(item, "provisional", p, False), note=r.str(item, "note", p, ""))
+    if top:
+        common["reference"] = r.str(item, "reference", p)
+    else:
+        common["reference"] = r.str(item, "reference", p, "")
+    if "any" in item:
+        alts = r.tables(item, "any", p)
+        if len(alts) < 2:
+            raise r.fail(f"{p}.any", "list at least two alternatives")
+        for key in ("measure", "inputs", "required"):
+            if key in item:
+                raise r.fail(f"{p}.{key}", "a criterion with alternatives takes its measures from 'any'")
+        alternatives = tuple(_parse_criterion(r, a, ap, decls, top=False) for ap, a in alts)
+        return Criterion(alternatives=alternatives, relief=any(a.relief for a in alternatives), **common)
+
+    measure = r.choice(item, "measure", p, MEASURES)
+    inputs = r.strs(item, "inputs", p)
+    for j, c in enumerate(inputs):
+        if c not in decls:
+            raise r.fail(f"{p}.inputs[{j}]", f"input {c!r} is read but not declared by the {r.source.split('-')[0]} system")
+    types = [decls[c].type for c in inputs]
+    op = r.choice(item, "op", p, OPS, ">=")
+    extra: dict[str, Any] = {}
+    if measure in ("value", "bool", "years_since", "months_since") and len(inputs) != 1:
+        raise r.fail(f"{p}.inputs", f"measure {measure!r} reads exactly one input")
+    if measure in ("value", "sum", "ratio") and any(t not in NUMERIC_TYPES for t in types):
+        raise r.fail(f"{p}.inputs", f"measure {measure!r} needs numeric inputs")
+    if measure in ("years_since", "months_since") and types[0] != "date":
+        raise r.fail(f"{p}.inputs[0]", f"measure {measure!r} needs a date input")
+    if measure == "bool":
+        if types[0] != "bool":
+            raise r.fail(f"{p}.inputs[0]", "measure 'bool' needs a bool input")
+        required: Decimal | bool = r.bool(item, "required", p, True)
+        if op != "==":
+            raise r.fail(f"{p}.op", "a bool criterion compares with ==")
+    else:
+        required = r.num(item, "required", p)
+    if measure == "ratio":
+        extra["numerator"], extra["denominator"] = r.strs(item, "numerator", p), r.strs(item, "denominator", p)
+        if set(extra["numerator"]) | set(extra["denominator"]) != set(inputs):
+            raise r.fail(f"{p}.inputs", "numerator and denominator must use exactly the inputs")
+        extra["scale"] = r.num(item, "scale", p, HUNDRED)
+    else:
+        for key in ("numerator", "denominator", "scale"):
+            if key in item:
+                raise r.fail(f"{p}.{key}", f"only ratio measures take {key!r}")
+    return Criterion(measure=measure, inputs=inputs, op=op, required=required,
+                     relief=r.bool(item, "relief", p, False), **common, **extra)
+
+
+# --- checking -------------------------------------------------------------------------------
+
+def check_criteria(criteria: Criteria, inputs: Mapping[str, Input], *, hardship_area: bool = False,
+                   year: int | None = None) -> GapList:
+    """Compare the figures with every criterion; missing figures make a row unmet, never an error.
+
+    `year` anchors "years since" measures at 31 December of that year; without it the
+    ``report_year`` input is used.
+    """
+    values: dict[str, Any] = {}
+    for code, conv in criteria.coercers.items():
+        supplied = inputs.get(code)
+        if supplied is not None and supplied.value is not None:
+            value, problem = conv(supplied.value)
+            if problem is None:
+                values[code] = value
+    if year is None:
+        ry = inputs.get("report_year")
+        year = ry.value if ry is not None and isinstance(ry.value, int) and not isinstance(ry.value, bool) else None
+    factor = 1 - criteria.hardship_relief if hardship_area else None
+    rows = tuple(_check(c, values, factor, year) for c in criteria.criteria)
+    return GapList(criteria.code, criteria.version, criteria.level, criteria.source, criteria.sha256,
+                   criteria.provisional, hardship_area, rows)
+
+
+def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+    if c.alternatives:
+        alts = tuple(_check(a, values, factor, year) for a in c.alternatives)
+        met = any(a.met for a in alts)
+        shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
+        return GapRow(c.code, c.label, None, None, met, c.reference, c.provisional or any(a.provisional for a in alts),
+                      op="any", label_en=c.label_en, measure="any", relieved=any(a.relieved for a in alts),
+                      missing=() if met else tuple(m for a in alts for m in a.missing),
+                      shortfall=None if met else (min(shortfalls) if len(shortfalls) == len(alts) else None),
+                      alternatives=alts)
+    required = c.required
+    relieved = False
+    if factor is not None and c.relief and isinstance(required, Decimal):
+        required = (required * factor).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP).normalize()
+        relieved = True
+    missing = tuple(code for code in c.inputs if code not in values)
+    actual: Decimal | bool | None = None
+    if not missing:
+        actual = _measure(c, values, year)
+        if actual is None and c.measure in ("years_since", "months_since"):
+            missing = ("report_year",)
+    if actual is None or actual is _NO_DENOMINATOR:
+        return GapRow(c.code, c.label, required, None, False, c.reference, c.provisional, c.op, c.label_en,
+                      c.measure, relieved, missing, zero_denominator=actual is _NO_DENOMINATOR)
+    if isinstance(required, bool):
+        met = actual is required
+        shortfall = None
+    else:
+        met = actual >= required if c.op == ">=" else actual <= required if c.op == "<=" else actual == required
+        shortfall = None
+        if not met and required and c.op in (">=", "<="):
+            gap = (required - actual) if c.op == ">=" else (actual - required)
+            shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
+    return GapRow(c.code, c.label, required, actual, met, c.reference, c.provisional, c.op, c.label_en, c.measure,
+                  relieved, (), shortfall)
+
+
+def _measure(c: Criterion, values: Mapping[str, Any], year: int | None) -> Decimal | bool | None:
+    if c.measure == "value":
+        return Decimal(values[c.inputs[0]])
+    if c.measure == "bool":
+        return values[c.inputs[0]]
+    if c.measure == "sum":
+        return sum((Decimal(values[k]) for k in c.inputs), ZERO)
+    if c.measure == "ratio":
+        num = sum((Decimal(values[k]) for k in c.numerator), ZERO)
+        den = sum((Decimal(values[k]) for k in c.denominator), ZERO)
+        r = ratio(num, den, c.scale)
+        return _NO_DENOMINATOR if r is None else r
+    if year is None:
+        return None
+    return _elapsed(values[c.inputs[0]], year, years=c.measure == "years_since")
+
+
+def _elapsed(since: _dt.date, year: int, *, years: bool) -> Decimal:
+    """Whole months from `since` to 31 December of `year` (as years, to 2 decimals, if asked)."""
+    months = max((year - since.year) * 12 + (12 - since.month), 0)
+    if not years:
+        return Decimal(months)
+    return (Decimal(months) / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

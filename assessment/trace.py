@@ -1,0 +1,112 @@
+"""The explanation trace every result carries (style.md §H): structured facts, no prose."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+Value = Decimal | int | str | bool | _dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One figure handed to the engine; `source` is opaque text such as "基本情况!D12"."""
+
+    code: str
+    value: Value
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceNode:
+    """A computed value with the inputs, parameters and intermediate values that produced it."""
+
+    code: str
+    value: Value
+    rule: str | None = None
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    inputs: tuple[Input, ...] = ()
+    detail: Mapping[str, object] = field(default_factory=dict)
+    children: tuple[TraceNode, ...] = field(default=())
+
+    def find(self, code: str) -> TraceNode | None:
+        """The first node with `code` in this subtree (depth first)."""
+        if self.code == code:
+            return self
+        for child in self.children:
+            hit = child.find(code)
+            if hit is not None:
+                return hit
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "value": jsonable(self.value),
+            "rule": self.rule,
+            "parameters": jsonable(self.parameters),
+            "inputs": [{"code": i.code, "value": jsonable(i.value), "source": i.source} for i in self.inputs],
+            "detail": jsonable(self.detail),
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TraceNode:
+        """Rebuild a node from `to_dict` output (values stay as their JSON text)."""
+        return cls(
+            code=data["code"],
+            value=data.get("value"),
+            rule=data.get("rule"),
+            parameters=data.get("parameters") or {},
+            inputs=tuple(Input(i["code"], i.get("value"), i.get("source")) for i in data.get("inputs", ())),
+            detail=data.get("detail") or {},
+            children=tuple(cls.from_dict(c) for c in data.get("children", ())),
+        )
+
+
+def flatten(root: TraceNode, year: int) -> dict[str, dict[str, object]]:
+    """`{"code<year>": {"value", "rule", "parameters", "inputs", "detail", "dependencies"}}`.
+
+    Mirrors OpenFisca's flat trace; a code reached twice is stored once.
+    """
+    out: dict[str, dict[str, object]] = {}
+
+    def visit(node: TraceNode) -> str:
+        key = f"{node.code}<{year}>"
+        if key in out:
+            return key
+        entry: dict[str, object] = {"value": jsonable(node.value)}
+        out[key] = entry
+        if node.rule is not None:
+            entry["rule"] = node.rule
+        if node.parameters:
+            entry["parameters"] = jsonable(node.parameters)
+        if node.inputs:
+            entry["inputs"] = {i.code: {"value": jsonable(i.value), "source": i.source} for i in node.inputs}
+        if node.detail:
+            entry["detail"] = jsonable(node.detail)
+        entry["dependencies"] = [visit(c) for c in node.children]
+        return key
+
+    visit(root)
+    return out
+
+
+def jsonable(value: object) -> Any:
+    """Plain JSON data: Decimals and dates as strings, mappings as dicts, sequences as lists."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (_dt.date,)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
