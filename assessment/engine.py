@@ -19,9 +19,12 @@ from typing import Any
 from assessment.decisions import recommend
 from assessment.errors import MissingInputError
 from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Standing, Veto
-from assessment.rules import ZERO, round_points
+from assessment.rules import POINTS_QUANTUM, ZERO, round_points
 from assessment.system import IndicatorSystem
 from assessment.trace import Input, TraceNode
+
+
+_ZERO_POINTS = ZERO.quantize(POINTS_QUANTUM)
 
 
 def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *, standing: Standing,
@@ -62,7 +65,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
                 missing.append(MissingInput(ind.code, c, problems[c], policy))
             detail: Mapping[str, object] = {"unusable": {c: problems[c] for c in bad}, "policy": policy}
             if policy == "zero":
-                points, status = ZERO, "zeroed"
+                points, status = _ZERO_POINTS, "zeroed"
             elif policy == "exclude":
                 points, status = None, "excluded"
                 excluded_weight += ind.weight
@@ -72,6 +75,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
         else:
             assert ind.compute is not None
             points, detail = ind.compute([coerced[c] for c in ind.inputs])
+            points = points.quantize(POINTS_QUANTUM)
             status = "scored"
             if ind.rule == "veto" and detail["triggered"]:
                 vetoes.append(Veto(ind.code, ind.inputs[0], ind.reference))

@@ -144,12 +144,16 @@ def compile_rule(kind: str, params: Mapping[str, Any], weight: Decimal, position
     `positions` maps each input code to its index in that tuple. Parameters are assumed
     validated by `system.py`.
     """
+    # bands, linear and threshold score one figure: the input, or the sum of several
+    # (e.g. own + partner incubation funds)
+    value_of: Callable[[Sequence[Any]], Any] = (lambda v: v[0]) if len(positions) == 1 else (lambda v: _sum(v, tuple(range(len(v)))))
     if kind == "bands":
         bands = params["bands"]
 
         def run(v: Sequence[Any]) -> RuleResult:
-            points, idx = band_points(v[0], bands)
-            return points, {"value": v[0], "matched": idx}
+            x = value_of(v)
+            points, idx = band_points(x, bands)
+            return points, {"value": x, "matched": idx}
         return run
 
     if kind in ("ratio_bands", "ratio_linear", "ratio_threshold"):
@@ -186,7 +190,8 @@ def compile_rule(kind: str, params: Mapping[str, Any], weight: Decimal, position
         floor, target = params["floor"], params["target"]
 
         def run(v: Sequence[Any]) -> RuleResult:
-            return linear_points(v[0], floor, target, weight), {"value": v[0]}
+            x = value_of(v)
+            return linear_points(x, floor, target, weight), {"value": x}
         return run
 
     if kind == "growth_linear":
@@ -204,7 +209,8 @@ def compile_rule(kind: str, params: Mapping[str, Any], weight: Decimal, position
         minimum = params["min"]
 
         def run(v: Sequence[Any]) -> RuleResult:
-            return threshold_points(v[0], minimum, weight), {"value": v[0], "met": v[0] >= minimum}
+            x = value_of(v)
+            return threshold_points(x, minimum, weight), {"value": x, "met": x >= minimum}
         return run
 
     if kind == "boolean":

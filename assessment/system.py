@@ -332,20 +332,31 @@ def _load(category: str, subclass: str | None, version: int) -> IndicatorSystem:
                         expect=(category, subclass, version), shared_inputs=shared, reader=r)
 
 
-def _load_inputs_file(root: Traversable | Path, rel: str) -> tuple[InputSet, str, str]:
+def _load_inputs_file(root: Traversable | Path, rel: str, _seen: tuple[str, ...] = ()) -> tuple[InputSet, str, str]:
+    """A shared inputs file, with the files it ``include``s first; the hash covers them all, in order."""
+    if rel in _seen:
+        raise SystemDefinitionError(rel, "include", "includes itself")
     path = root / "systems" / rel
     if not path.is_file():
-        raise SystemDefinitionError(rel, "", "shared inputs file not found")
+        raise SystemDefinitionError(_seen[-1] if _seen else rel, "inputs", f"shared inputs file {rel!r} not found")
     raw = path.read_bytes()
     r = Reader(rel)
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SystemDefinitionError(rel, "", f"not valid TOML: {exc}") from None
-    r.table(data, "", ("inputs", "tables", "checks", "plausibility_jump", "title", "reference"))
-    s = read_input_set(r, data)
-    validate_input_set(r, s)
-    return s, rel, hashlib.sha256(raw).hexdigest()
+    r.table(data, "", ("include", "inputs", "tables", "checks", "plausibility_jump", "title", "reference"))
+    digest = hashlib.sha256()
+    merged: InputSet | None = None
+    for inc in r.strs(data, "include", "", ()):
+        s, _, inc_sha = _load_inputs_file(root, inc, _seen + (rel,))
+        digest.update(bytes.fromhex(inc_sha))
+        merged = s if merged is None else merge_input_sets(r, merged, s, "")
+    own = read_input_set(r, data)
+    merged = own if merged is None else merge_input_sets(r, merged, own, "")
+    validate_input_set(r, merged)
+    digest.update(raw)
+    return merged, rel, digest.hexdigest()
 
 
 # --- parsing and validation -----------------------------------------------------------------
@@ -481,7 +492,7 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
             raise r.fail(f"{p}.weight", "must be positive")
 
     params: dict[str, Any] = {}
-    single = kind_name in ("bands", "linear", "threshold", "boolean", "reviewer", "bonus", "veto")
+    single = kind_name in ("boolean", "reviewer", "bonus", "veto")  # bands, linear, threshold may sum several
     if single and len(inputs) != 1:
         raise r.fail(f"{p}.inputs", f"rule {kind_name!r} reads exactly one input")
     numeric = kind_name in ("bands", "ratio_bands", "linear", "ratio_linear", "growth_linear", "threshold", "ratio_threshold")
