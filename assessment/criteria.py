@@ -387,7 +387,7 @@ def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year
     required = c.required
     relieved = False
     if factor is not None and c.relief and isinstance(required, Decimal):
-        required = (required * factor).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP).normalize()
+        required = _plain((required * factor).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP))
         relieved = True
     missing = tuple(code for code in c.inputs if code not in values)
     actual: Decimal | bool | None = None
@@ -409,6 +409,11 @@ def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year
             shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
     return GapRow(c.code, c.label, required, actual, met, c.reference, c.provisional, c.op, c.label_en, c.measure,
                   relieved, (), shortfall)
+
+
+def _plain(d: Decimal) -> Decimal:
+    """8000.0000 → 8000 and 0.5000 → 0.5, never 8E+3."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
 def _measure(c: Criterion, values: Mapping[str, Any], year: int | None) -> Decimal | bool | None:
