@@ -173,6 +173,9 @@ _FILE = re.compile(r"^([a-z0-9_]+)-(\d{4})\.toml$")
 def clear_caches() -> None:
     _index.cache_clear()
     _load.cache_clear()
+    _header.cache_clear()
+    criteria_for.cache_clear()
+    _in_force.cache_clear()
 
 
 @lru_cache(maxsize=None)
@@ -200,6 +203,11 @@ def all_criteria() -> list[tuple[str, int]]:
 
 def load_criteria(code: str, year: int) -> Criteria:
     """The version of criteria set `code` in force for `year` (latest first year ≤ year)."""
+    return _in_force(code, year)
+
+
+@lru_cache(maxsize=4096)
+def _in_force(code: str, year: int) -> Criteria:
     versions = _index().get(code)
     if not versions:
         raise SystemNotFoundError(code, year, available=[])
@@ -209,6 +217,7 @@ def load_criteria(code: str, year: int) -> Criteria:
     return _load(code, max(in_force))
 
 
+@lru_cache(maxsize=None)
 def criteria_for(category: str, subclass: str | None, level: str) -> str | None:
     """The code of the criteria set for recognising a `category`/`subclass` at `level`, if any."""
     best: str | None = None

@@ -18,10 +18,10 @@ from typing import Any
 
 from assessment.decisions import recommend
 from assessment.errors import MissingInputError
-from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Standing, Veto
+from assessment.outcome import MissingInput, Outcome, PastOutcome, Standing, Veto
 from assessment.rules import POINTS_QUANTUM, ZERO, round_points
 from assessment.system import IndicatorSystem
-from assessment.trace import Input, TraceNode
+from assessment.trace import Input, TraceNode  # noqa: F401  (Input: the mapping's values)
 
 
 _ZERO_POINTS = ZERO.quantize(POINTS_QUANTUM)
@@ -48,39 +48,37 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
     self_reported = plan.self_reported
     reported = any(code in self_reported and inp.value is not None for code, inp in inputs.items())
 
-    indicators = system.indicators
     nodes: list[TraceNode] = []
-    results: list[IndicatorResult] = []
+    points_of: list[Decimal | None] = []
     missing: list[MissingInput] = []
     vetoes: list[Veto] = []
     unscorable: list[str] = []
     excluded_weight = ZERO
-    for ind in indicators:
-        supplied_inputs = tuple(inputs.get(c) or Input(c, None) for c in ind.inputs)
-        bad = [c for c in ind.inputs if c in problems] if problems else None
+    placeholder = plan.placeholders
+    get = inputs.get
+    for code, reads, rule, parameters, compute, policy, weight, is_veto, reference in plan.steps:
+        supplied_inputs = tuple([get(c) or placeholder[c] for c in reads])
+        bad = [c for c in reads if c in problems] if problems else None
         points: Decimal | None
         if bad:
-            policy = ind.missing
             for c in bad:
-                missing.append(MissingInput(ind.code, c, problems[c], policy))
+                missing.append(MissingInput(code, c, problems[c], policy))
             detail: Mapping[str, object] = {"unusable": {c: problems[c] for c in bad}, "policy": policy}
             if policy == "zero":
-                points, status = _ZERO_POINTS, "zeroed"
+                points = _ZERO_POINTS
             elif policy == "exclude":
-                points, status = None, "excluded"
-                excluded_weight += ind.weight
+                points = None
+                excluded_weight += weight
             else:
-                points, status = None, "unscored"
+                points = None
                 unscorable.extend(bad)
         else:
-            assert ind.compute is not None
-            points, detail = ind.compute([coerced[c] for c in ind.inputs])
+            points, detail = compute([coerced[c] for c in reads])
             points = points.quantize(POINTS_QUANTUM)
-            status = "scored"
-            if ind.rule == "veto" and detail["triggered"]:
-                vetoes.append(Veto(ind.code, ind.inputs[0], ind.reference))
-        nodes.append(TraceNode(ind.code, points, ind.rule, ind.parameters, supplied_inputs, detail))
-        results.append(IndicatorResult(ind.code, ind.group, ind.rule, ind.weight, points, status, ind.provisional))
+            if is_veto and detail["triggered"]:
+                vetoes.append(Veto(code, reads[0], reference))
+        nodes.append(TraceNode(code, points, rule, parameters, supplied_inputs, detail))
+        points_of.append(points)
 
     if strict and unscorable:
         raise MissingInputError(sorted(set(unscorable)))
@@ -91,7 +89,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
     for code, weight, members in plan.groups:
         subtotal = ZERO
         for j in members:
-            p = results[j].points
+            p = points_of[j]
             if p is not None:
                 subtotal += p
         raw += subtotal
@@ -99,7 +97,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
                                      tuple(nodes[j] for j in members)))
     bonus_raw = ZERO
     for j in plan.bonus:
-        p = results[j].points
+        p = points_of[j]
         if p is not None:
             bonus_raw += p
     bonus = min(bonus_raw, system.bonus_cap)
@@ -149,7 +147,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
                      (), {}, (score_node, grade_node, rec_node))
     return Outcome(
         system=ref, year=year, status="complete" if complete else "incomplete", score=score, base_score=base,
-        bonus=bonus, grade=grade, recommendation=recommendation, indicators=tuple(results), missing=tuple(missing),
+        bonus=bonus, grade=grade, recommendation=recommendation, missing=tuple(missing),
         vetoes=tuple(vetoes), reported=reported, trace=root,
         standing={"status": standing.status, "level": standing.level, "hardship_area": standing.hardship_area,
                   "provincial_status_lost": standing.provincial_status_lost},

@@ -126,13 +126,32 @@ class Outcome:
     bonus: Decimal
     grade: str | None
     recommendation: Recommendation | None
-    indicators: tuple[IndicatorResult, ...]
     missing: tuple[MissingInput, ...]
     vetoes: tuple[Veto, ...]
     reported: bool  #: any self-reported figure was supplied this year
     trace: TraceNode
     quota: Mapping[str, object] | None = None  #: set by apply_quota when the quota changed or confirmed the grade
     standing: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def indicators(self) -> tuple[IndicatorResult, ...]:
+        """Each indicator's points and status, read back from the trace (the one place they live)."""
+        score = self.trace.find("score")
+        if score is None:
+            return ()
+        out: list[IndicatorResult] = []
+        for block in score.children:
+            for node in block.children:
+                params = node.parameters
+                detail = node.detail
+                policy = detail.get("policy") if "unusable" in detail else None
+                status = ("scored" if policy is None else "zeroed" if policy == "zero"
+                          else "excluded" if policy == "exclude" else "unscored")
+                points = node.value
+                out.append(IndicatorResult(
+                    node.code, str(params.get("group", block.code)), node.rule or "", Decimal(str(params.get("weight", 0))),
+                    None if points is None else Decimal(str(points)), status, bool(params.get("provisional", False))))
+        return tuple(out)
 
     def flat_trace(self) -> dict[str, dict[str, object]]:
         """The trace as `code<year>` keys, for storage (style.md §H)."""
@@ -147,7 +166,7 @@ class Outcome:
             "score": jsonable(self.score), "base_score": jsonable(self.base_score), "bonus": str(self.bonus),
             "grade": self.grade,
             "recommendation": None if self.recommendation is None else self.recommendation.to_dict(),
-            "indicators": [i.to_dict() for i in self.indicators],
+            "indicators": [i.to_dict() for i in self.indicators],  # derived from the trace; for readers of the JSON
             "missing": [m.to_dict() for m in self.missing],
             "vetoes": [v.to_dict() for v in self.vetoes],
             "reported": self.reported,
@@ -163,7 +182,6 @@ class Outcome:
             system=SystemRef.from_dict(d["system"]), year=int(d["year"]), status=d["status"],
             score=dec(d["score"]), base_score=dec(d["base_score"]), bonus=Decimal(d["bonus"]), grade=d["grade"],
             recommendation=None if d["recommendation"] is None else Recommendation.from_dict(d["recommendation"]),
-            indicators=tuple(IndicatorResult.from_dict(i) for i in d["indicators"]),
             missing=tuple(MissingInput(**m) for m in d["missing"]),
             vetoes=tuple(Veto(**v) for v in d["vetoes"]),
             reported=d["reported"], quota=d.get("quota"), standing=d.get("standing") or {},

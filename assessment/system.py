@@ -33,6 +33,7 @@ from assessment.declarations import (
 )
 from assessment.errors import SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import InputDecl, InputSet
+from assessment.trace import Input
 
 CATEGORIES: tuple[str, ...] = ("rd_institution", "maker_space", "incubator", "accelerator", "industrial_park")
 SUBCLASSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -165,6 +166,9 @@ class Plan:
     vetoes: tuple[int, ...]  #: indices of veto indicators
     score_parameters: Mapping[str, object]
     grade_parameters: Mapping[str, object]
+    #: per indicator: (code, inputs, rule, parameters, compute, missing policy, weight, is veto, reference)
+    steps: tuple[tuple[Any, ...], ...]
+    placeholders: Mapping[str, Input]  #: Input(code, None) shown in the trace for an input not supplied
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,7 +563,8 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         raise r.fail(f"{p}.missing", "only scored indicators can be excluded and rescaled")
     positions = {c: j for j, c in enumerate(inputs)}
     compute = rules.compile_rule(kind_name, params, weight, positions)
-    shown: dict[str, object] = {"weight": weight, "missing": missing}
+    shown: dict[str, object] = {"weight": weight, "missing": missing, "group": group,
+                                "provisional": r.bool(item, "provisional", p, False)}
     for k, v in params.items():
         shown[k] = [{"min": m, "points": pts} for m, pts in v] if k == "bands" else v
     return Indicator(
@@ -679,4 +684,7 @@ def _compile_plan(indicators: Sequence[Indicator], decls: Mapping[str, InputDecl
         vetoes=tuple(j for j, ind in enumerate(indicators) if ind.rule == "veto"),
         score_parameters=MappingProxyType({"max_score": max_score, "bonus_cap": bonus_cap}),
         grade_parameters=MappingProxyType({"grades": tuple({"grade": g.grade, "min": g.min} for g in grades)}),
+        steps=tuple((i.code, i.inputs, i.rule, i.parameters, i.compute, i.missing, i.weight, i.rule == "veto", i.reference)
+                    for i in indicators),
+        placeholders=MappingProxyType({c: Input(c, None) for c in read}),
     )
