@@ -54,7 +54,7 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
     if policy.provincial_cascade and standing.provincial_status_lost:
         return done(Recommendation("exit", "provincial-status-lost", {"reference": policy.reference}), "provincial-status-lost")
 
-    streak = _streak(year, reported, past, lambda p: not p.reported)
+    streak = _streak(year, not reported, past, lambda p: not p.reported)
     if len(streak) >= policy.consecutive_unreported:
         return done(Recommendation("exit", "consecutive-unreported",
                                    {"years": streak, "limit": policy.consecutive_unreported}), "consecutive-unreported")
