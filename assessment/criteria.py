@@ -443,8 +443,11 @@ def _measure(c: Criterion, values: Mapping[str, Any], year: int | None) -> Decim
 
 
 def _elapsed(since: _dt.date, year: int, *, years: bool) -> Decimal:
-    """Whole months from `since` to 31 December of `year` (as years, to 2 decimals, if asked)."""
-    months = max((year - since.year) * 12 + (12 - since.month), 0)
+    """Whole months from `since` to the end of 31 December of `year` (as years, to 2 decimals, if asked).
+
+    A start on the 1st counts its month in full: 2019-07-01 → end of 2020 is 18 months.
+    """
+    months = max((year + 1 - since.year) * 12 + (1 - since.month) - (1 if since.day > 1 else 0), 0)
     if not years:
         return Decimal(months)
     return (Decimal(months) / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
