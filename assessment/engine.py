@@ -21,7 +21,7 @@ from assessment.errors import MissingInputError
 from assessment.outcome import MissingInput, Outcome, PastOutcome, Standing, Veto
 from assessment.rules import POINTS_QUANTUM, ZERO, round_points
 from assessment.system import IndicatorSystem
-from assessment.trace import Input, TraceNode  # noqa: F401  (Input: the mapping's values)
+from assessment.trace import Input, TraceNode, node
 
 
 _ZERO_POINTS = ZERO.quantize(POINTS_QUANTUM)
@@ -34,7 +34,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
     assert plan is not None, "systems are compiled on load"
     coerced: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    coercers = plan.coercers
+    coercers = plan.coercers_dict
     for code in plan.read:
         supplied = inputs.get(code)
         if supplied is None or supplied.value is None:
@@ -54,10 +54,14 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
     vetoes: list[Veto] = []
     unscorable: list[str] = []
     excluded_weight = ZERO
-    placeholder = plan.placeholders
+    placeholder = dict(plan.placeholders)
     get = inputs.get
     for code, reads, rule, parameters, compute, policy, weight, is_veto, reference in plan.steps:
-        supplied_inputs = tuple([get(c) or placeholder[c] for c in reads])
+        if len(reads) == 1:
+            c = reads[0]
+            supplied_inputs: tuple[Input, ...] = (get(c) or placeholder[c],)
+        else:
+            supplied_inputs = tuple([get(c) or placeholder[c] for c in reads])
         bad = [c for c in reads if c in problems] if problems else None
         points: Decimal | None
         if bad:
@@ -73,11 +77,10 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
                 points = None
                 unscorable.extend(bad)
         else:
-            points, detail = compute([coerced[c] for c in reads])
-            points = points.quantize(POINTS_QUANTUM)
+            points, detail = compute(coerced)
             if is_veto and detail["triggered"]:
                 vetoes.append(Veto(code, reads[0], reference))
-        nodes.append(TraceNode(code, points, rule, parameters, supplied_inputs, detail))
+        nodes.append(node(code, points, rule, parameters, supplied_inputs, detail))
         points_of.append(points)
 
     if strict and unscorable:
@@ -93,7 +96,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
             if p is not None:
                 subtotal += p
         raw += subtotal
-        group_nodes.append(TraceNode(code, subtotal, "sum", {"weight": weight}, (), {},
+        group_nodes.append(node(code, subtotal, "sum", {"weight": weight}, (), {},
                                      tuple(nodes[j] for j in members)))
     bonus_raw = ZERO
     for j in plan.bonus:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 ZERO = Decimal(0)
+NIL = Decimal("0.00")  #: zero points, at the points precision
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 POINTS_QUANTUM = Decimal("0.01")
@@ -21,7 +22,7 @@ RATIO_QUANTUM = Decimal("0.0001")
 
 #: (points, detail) — what every compiled rule returns.
 RuleResult = tuple[Decimal, Mapping[str, object]]
-Compiled = Callable[[Sequence[Any]], RuleResult]
+Compiled = Callable[[Mapping[str, Any]], RuleResult]
 
 
 def round_points(value: Decimal) -> Decimal:
@@ -37,7 +38,7 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int, scale: Decimal =
     """
     if not denominator:
         return None
-    return (Decimal(numerator) * scale / Decimal(denominator)).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+    return (scale * numerator / denominator).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def growth(current: Decimal | int, previous: Decimal | int) -> Decimal | None:
@@ -54,7 +55,7 @@ def band_points(value: Decimal | int, bands: Sequence[tuple[Decimal, Decimal]]) 
     for index, (minimum, points) in enumerate(bands):
         if value >= minimum:
             return points, index
-    return ZERO, None
+    return NIL, None
 
 
 def linear_points(value: Decimal | int, floor: Decimal, target: Decimal, weight: Decimal) -> Decimal:
@@ -62,28 +63,33 @@ def linear_points(value: Decimal | int, floor: Decimal, target: Decimal, weight:
 
     A floor above the target means lower is better (e.g. dependence on subsidies).
     """
-    share = (Decimal(value) - floor) / (target - floor)
-    if share <= ZERO:
-        return ZERO
-    if share >= ONE:
-        return weight
-    return round_points(weight * share)
+    if floor < target:
+        if value <= floor:
+            return NIL
+        if value >= target:
+            return weight
+    else:
+        if value >= floor:
+            return NIL
+        if value <= target:
+            return weight
+    return round_points(weight * (value - floor) / (target - floor))
 
 
 def threshold_points(value: Decimal | int, minimum: Decimal, weight: Decimal) -> Decimal:
     """All the points when the minimum is reached, none otherwise."""
-    return weight if value >= minimum else ZERO
+    return weight if value >= minimum else NIL
 
 
 def boolean_points(value: bool, weight: Decimal, expect: bool = True) -> Decimal:
     """All the points when the answer is the expected one."""
-    return weight if value is expect else ZERO
+    return weight if value is expect else NIL
 
 
 def reviewer_points(score: Decimal | int, weight: Decimal) -> tuple[Decimal, bool]:
     """A reviewer's score, clamped to 0…weight; the flag says whether clamping happened."""
     if score < ZERO:
-        return ZERO, True
+        return NIL, True
     if score > weight:
         return weight, True
     return round_points(Decimal(score)), False
@@ -93,7 +99,7 @@ def bonus_points(count: Decimal | int | bool, per_item: Decimal, cap: Decimal) -
     """per_item for each occurrence (or once for True), at most `cap`."""
     n = Decimal(1 if count is True else 0 if count is False else count)
     if n <= ZERO:
-        return ZERO
+        return NIL
     return min(round_points(n * per_item), cap)
 
 
@@ -131,114 +137,146 @@ KINDS: Mapping[str, Kind] = MappingProxyType({
 })
 
 
-def _sum(values: Sequence[Any], idx: tuple[int, ...]) -> Decimal:
-    total = ZERO
-    for i in idx:
-        total += values[i]
-    return total
+def compile_rule(kind: str, params: Mapping[str, Any], weight: Decimal, reads: Sequence[str]) -> Compiled:
+    """A function of the coerced input values (a mapping by code) returning (points, detail).
 
-
-def compile_rule(kind: str, params: Mapping[str, Any], weight: Decimal, positions: Mapping[str, int]) -> Compiled:
-    """A function of the indicator's input values (in declared order) returning (points, detail).
-
-    `positions` maps each input code to its index in that tuple. Parameters are assumed
-    validated by `system.py`.
+    Parameters are assumed validated by `system.py`. Weights and band points are brought to
+    the points precision here, once, so every rule returns points ready to add up.
     """
+    weight = weight.quantize(POINTS_QUANTUM)
+    if "bands" in params:
+        params = {**params, "bands": tuple((lo, pts.quantize(POINTS_QUANTUM)) for lo, pts in params["bands"])}
+    first = reads[0]
+
     # bands, linear and threshold score one figure: the input, or the sum of several
     # (e.g. own + partner incubation funds)
-    value_of: Callable[[Sequence[Any]], Any] = (lambda v: v[0]) if len(positions) == 1 else (lambda v: _sum(v, tuple(range(len(v)))))
+    if len(reads) == 1:
+        def value_of(v: Mapping[str, Any]) -> Any:
+            return v[first]
+    else:
+        def value_of(v: Mapping[str, Any]) -> Any:
+            total = ZERO
+            for c in reads:
+                total += v[c]
+            return total
+
     if kind == "bands":
         bands = params["bands"]
 
-        def run(v: Sequence[Any]) -> RuleResult:
+        def run(v: Mapping[str, Any]) -> RuleResult:
             x = value_of(v)
-            points, idx = band_points(x, bands)
-            return points, {"value": x, "matched": idx}
+            for index, (minimum, points) in enumerate(bands):
+                if x >= minimum:
+                    return points, {"value": x, "matched": index}
+            return NIL, {"value": x, "matched": None}
         return run
 
     if kind in ("ratio_bands", "ratio_linear", "ratio_threshold"):
-        num = tuple(positions[c] for c in params["numerator"])
-        den = tuple(positions[c] for c in params["denominator"])
+        num, den = tuple(params["numerator"]), tuple(params["denominator"])
         scale = params.get("scale", HUNDRED)
+        n0, d0 = num[0], den[0]
+        simple = len(num) == 1 and len(den) == 1
+
+        def parts(v: Mapping[str, Any]) -> tuple[Any, Any]:
+            if simple:
+                return v[n0], v[d0]
+            n = d = ZERO
+            for c in num:
+                n += v[c]
+            for c in den:
+                d += v[c]
+            return n, d
+
         if kind == "ratio_bands":
             bands = params["bands"]
 
-            def score(r: Decimal) -> tuple[Decimal, dict[str, object]]:
-                points, idx = band_points(r, bands)
-                return points, {"matched": idx}
-        elif kind == "ratio_linear":
+            def run(v: Mapping[str, Any]) -> RuleResult:
+                n, d = parts(v)
+                if not d:
+                    return NIL, {"numerator": n, "denominator": d, "ratio": None, "zero_denominator": True}
+                r = (scale * n / d).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+                for index, (minimum, points) in enumerate(bands):
+                    if r >= minimum:
+                        return points, {"numerator": n, "denominator": d, "ratio": r, "matched": index}
+                return NIL, {"numerator": n, "denominator": d, "ratio": r, "matched": None}
+            return run
+        if kind == "ratio_linear":
             floor, target = params["floor"], params["target"]
 
-            def score(r: Decimal) -> tuple[Decimal, dict[str, object]]:
-                return linear_points(r, floor, target, weight), {}
-        else:
-            minimum = params["min"]
+            def run(v: Mapping[str, Any]) -> RuleResult:
+                n, d = parts(v)
+                if not d:
+                    return NIL, {"numerator": n, "denominator": d, "ratio": None, "zero_denominator": True}
+                r = (scale * n / d).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+                return linear_points(r, floor, target, weight), {"numerator": n, "denominator": d, "ratio": r}
+            return run
+        minimum = params["min"]
 
-            def score(r: Decimal) -> tuple[Decimal, dict[str, object]]:
-                return threshold_points(r, minimum, weight), {"met": r >= minimum}
-
-        def run(v: Sequence[Any]) -> RuleResult:
-            n, d = _sum(v, num), _sum(v, den)
-            r = ratio(n, d, scale)
-            if r is None:
-                return ZERO, {"numerator": n, "denominator": d, "ratio": None, "zero_denominator": True}
-            points, extra = score(r)
-            return points, {"numerator": n, "denominator": d, "ratio": r, **extra}
+        def run(v: Mapping[str, Any]) -> RuleResult:
+            n, d = parts(v)
+            if not d:
+                return NIL, {"numerator": n, "denominator": d, "ratio": None, "zero_denominator": True}
+            r = (scale * n / d).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+            met = r >= minimum
+            return (weight if met else NIL), {"numerator": n, "denominator": d, "ratio": r, "met": met}
         return run
 
     if kind == "linear":
         floor, target = params["floor"], params["target"]
 
-        def run(v: Sequence[Any]) -> RuleResult:
+        def run(v: Mapping[str, Any]) -> RuleResult:
             x = value_of(v)
             return linear_points(x, floor, target, weight), {"value": x}
         return run
 
     if kind == "growth_linear":
-        cur, prev = positions[params["current"]], positions[params["previous"]]
+        cur, prev = params["current"], params["previous"]
         floor, target = params["floor"], params["target"]
 
-        def run(v: Sequence[Any]) -> RuleResult:
+        def run(v: Mapping[str, Any]) -> RuleResult:
             g = growth(v[cur], v[prev])
             if g is None:
-                return ZERO, {"growth": None, "zero_denominator": True}
+                return NIL, {"growth": None, "zero_denominator": True}
             return linear_points(g, floor, target, weight), {"growth": g}
         return run
 
     if kind == "threshold":
         minimum = params["min"]
 
-        def run(v: Sequence[Any]) -> RuleResult:
+        def run(v: Mapping[str, Any]) -> RuleResult:
             x = value_of(v)
-            return threshold_points(x, minimum, weight), {"value": x, "met": x >= minimum}
+            met = x >= minimum
+            return (weight if met else NIL), {"value": x, "met": met}
         return run
 
     if kind == "boolean":
         expect = params.get("expect", True)
 
-        def run(v: Sequence[Any]) -> RuleResult:
-            return boolean_points(v[0], weight, expect), {"value": v[0]}
+        def run(v: Mapping[str, Any]) -> RuleResult:
+            x = v[first]
+            return (weight if x is expect else NIL), {"value": x}
         return run
 
     if kind == "reviewer":
-        def run(v: Sequence[Any]) -> RuleResult:
-            points, clamped = reviewer_points(v[0], weight)
-            return points, ({"score": v[0], "clamped": True} if clamped else {"score": v[0]})
+        def run(v: Mapping[str, Any]) -> RuleResult:
+            x = v[first]
+            points, clamped = reviewer_points(x, weight)
+            return points, ({"score": x, "clamped": True} if clamped else {"score": x})
         return run
 
     if kind == "bonus":
         per_item = params["per_item"]
 
-        def run(v: Sequence[Any]) -> RuleResult:
-            return bonus_points(v[0], per_item, weight), {"count": v[0]}
+        def run(v: Mapping[str, Any]) -> RuleResult:
+            x = v[first]
+            return bonus_points(x, per_item, weight), {"count": x}
         return run
 
     if kind == "veto":
         when, contains = params.get("when"), params.get("contains")
 
-        def run(v: Sequence[Any]) -> RuleResult:
-            hit = veto_triggered(v[0], when, contains)
-            return ZERO, {"triggered": hit}
+        def run(v: Mapping[str, Any]) -> RuleResult:
+            return NIL, {"triggered": veto_triggered(v[first], when, contains)}
         return run
 
     raise ValueError(f"unknown rule kind {kind!r}")

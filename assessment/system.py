@@ -159,6 +159,7 @@ class Plan:
 
     read: tuple[str, ...]  #: every input code some indicator reads
     coercers: Mapping[str, Coercer]
+    coercers_dict: dict[str, Coercer]  #: the same, as a plain dict for the hot loop (private to the engine)
     self_reported: frozenset[str]
     #: (group code, its weight, indices of its scored indicators), in declaration order
     groups: tuple[tuple[str, Decimal | None, tuple[int, ...]], ...]
@@ -561,8 +562,7 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
     missing = r.choice(item, "missing", p, MISSING_POLICIES, missing_default)
     if missing == "exclude" and kind_name in ("bonus", "veto"):
         raise r.fail(f"{p}.missing", "only scored indicators can be excluded and rescaled")
-    positions = {c: j for j, c in enumerate(inputs)}
-    compute = rules.compile_rule(kind_name, params, weight, positions)
+    compute = rules.compile_rule(kind_name, params, weight, inputs)
     shown: dict[str, object] = {"weight": weight, "missing": missing, "group": group,
                                 "provisional": r.bool(item, "provisional", p, False)}
     for k, v in params.items():
@@ -678,6 +678,7 @@ def _compile_plan(indicators: Sequence[Indicator], decls: Mapping[str, InputDecl
     return Plan(
         read=tuple(read),
         coercers=MappingProxyType(coercers),
+        coercers_dict=coercers,
         self_reported=frozenset(c for c, d in decls.items() if d.source == "self_report"),
         groups=tuple(members),
         bonus=tuple(j for j, ind in enumerate(indicators) if ind.rule == "bonus"),

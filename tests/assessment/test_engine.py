@@ -34,7 +34,7 @@ def test_trace_records_inputs_with_sources_parameters_and_intermediates(inputs_f
     assert node["parameters"]["weight"] == "5"
     assert node["inputs"] == {"financed_tenants": {"value": 12, "source": inputs["financed_tenants"].source},
                               "tenants": {"value": 49, "source": inputs["tenants"].source}}
-    assert node["detail"] == {"numerator": "12", "denominator": "49", "ratio": "24.4898", "matched": 0}
+    assert node["detail"] == {"numerator": 12, "denominator": 49, "ratio": "24.4898", "matched": 0}
     assert flat["score<2019>"]["dependencies"][:3] == ["service_capability<2019>", "incubation_performance<2019>", "sustainability<2019>"]
     assert flat["grade<2019>"]["value"] == "A"
     assert flat["grade<2019>"]["dependencies"] == ["score<2019>"]

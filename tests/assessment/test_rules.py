@@ -86,14 +86,17 @@ def test_veto_triggers(value, when, contains, hit):
 
 
 def test_compiled_ratio_rule_reports_zero_denominator_in_detail():
-    run = rules.compile_rule("ratio_bands", {"numerator": ("a",), "denominator": ("b",), "bands": BANDS}, D(10), {"a": 0, "b": 1})
-    points, detail = run([D(5), D(0)])
+    run = rules.compile_rule("ratio_bands", {"numerator": ("a",), "denominator": ("b",), "bands": BANDS}, D(10), ("a", "b"))
+    points, detail = run({"a": D(5), "b": D(0)})
     assert points == 0
     assert detail == {"numerator": D(5), "denominator": D(0), "ratio": None, "zero_denominator": True}
-    points, detail = run([D(20), D(100)])
-    assert (points, detail["ratio"], detail["matched"]) == (D(6), D("20.0000"), 1)
+    points, detail = run({"a": 20, "b": 100})
+    assert (points, detail["ratio"], detail["matched"]) == (D("6.00"), D("20.0000"), 1)
+    points, detail = run({"a": D("9.99995"), "b": 100})  # 9.99995 % rounds to 10.0000: judged as shown
+    assert (points, detail["ratio"]) == (D("3.00"), D("10.0000"))
 
 
 def test_compiled_bands_sum_several_inputs():
-    run = rules.compile_rule("bands", {"bands": BANDS}, D(10), {"own": 0, "partner": 1})
-    assert run([D(15), D(15)]) == (D(10), {"value": D(30), "matched": 0})
+    run = rules.compile_rule("bands", {"bands": BANDS}, D(10), ("own", "partner"))
+    assert run({"own": D(15), "partner": D(15)}) == (D(10), {"value": D(30), "matched": 0})
+    assert run({"own": D(15), "partner": D("14.99")}) == (D(6), {"value": D("29.99"), "matched": 1})
