@@ -159,6 +159,20 @@ class GapList:
                    d.get("hardship_area", False), tuple(GapRow.from_dict(r) for r in d["rows"]))
 
 
+_ROW_FIELDS = ("code", "label", "required", "actual", "met", "reference", "provisional", "op", "label_en", "measure",
+               "relieved", "missing", "shortfall", "alternatives", "zero_denominator")
+_ROW_SETTERS = tuple(getattr(GapRow, f).__set__ for f in _ROW_FIELDS)
+_NEW = object.__new__
+
+
+def _row(*values: Any) -> GapRow:
+    """GapRow(...) with every field given positionally, built by writing its slots (hot path, see trace.node)."""
+    row = _NEW(GapRow)
+    for setter, value in zip(_ROW_SETTERS, values):
+        setter(row, value)
+    return row
+
+
 def _restore(value: object) -> Any:
     if isinstance(value, str):
         return Decimal(value)
@@ -367,8 +381,17 @@ def check_criteria(criteria: Criteria, inputs: Mapping[str, Input], *, hardship_
     `year` anchors "years since" measures at 31 December of that year; without it the
     ``report_year`` input is used.
     """
+    return check_coerced(criteria, inputs, {}, hardship_area=hardship_area, year=year)
+
+
+def check_coerced(criteria: Criteria, inputs: Mapping[str, Input], coerced: Mapping[str, Any], *,
+                  hardship_area: bool = False, year: int | None = None) -> GapList:
+    """`check_criteria` reusing values the engine has already checked (`coerced`, by code)."""
     values: dict[str, Any] = {}
     for code, conv in criteria.coercers.items():
+        if code in coerced:
+            values[code] = coerced[code]
+            continue
         supplied = inputs.get(code)
         if supplied is not None and supplied.value is not None:
             value, problem = conv(supplied.value)
@@ -388,11 +411,10 @@ def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year
         alts = tuple(_check(a, values, factor, year) for a in c.alternatives)
         met = any(a.met for a in alts)
         shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
-        return GapRow(c.code, c.label, None, None, met, c.reference, c.provisional or any(a.provisional for a in alts),
-                      op="any", label_en=c.label_en, measure="any", relieved=any(a.relieved for a in alts),
-                      missing=() if met else tuple(m for a in alts for m in a.missing),
-                      shortfall=None if met else (min(shortfalls) if len(shortfalls) == len(alts) else None),
-                      alternatives=alts)
+        return _row(c.code, c.label, None, None, met, c.reference, c.provisional or any(a.provisional for a in alts),
+                    "any", c.label_en, "any", any(a.relieved for a in alts),
+                    () if met else tuple(m for a in alts for m in a.missing),
+                    None if met else (min(shortfalls) if len(shortfalls) == len(alts) else None), alts, False)
     required = c.required
     relieved = False
     if factor is not None and c.relief and isinstance(required, Decimal):
@@ -405,8 +427,8 @@ def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year
         if actual is None and c.measure in ("years_since", "months_since"):
             missing = ("report_year",)
     if actual is None or actual is _NO_DENOMINATOR:
-        return GapRow(c.code, c.label, required, None, False, c.reference, c.provisional, c.op, c.label_en,
-                      c.measure, relieved, missing, zero_denominator=actual is _NO_DENOMINATOR)
+        return _row(c.code, c.label, required, None, False, c.reference, c.provisional, c.op, c.label_en,
+                    c.measure, relieved, missing, None, (), actual is _NO_DENOMINATOR)
     if isinstance(required, bool):
         met = actual is required
         shortfall = None
@@ -416,8 +438,8 @@ def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year
         if not met and required and c.op in (">=", "<="):
             gap = (required - actual) if c.op == ">=" else (actual - required)
             shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
-    return GapRow(c.code, c.label, required, actual, met, c.reference, c.provisional, c.op, c.label_en, c.measure,
-                  relieved, (), shortfall)
+    return _row(c.code, c.label, required, actual, met, c.reference, c.provisional, c.op, c.label_en, c.measure,
+                relieved, (), shortfall, (), False)
 
 
 def _plain(d: Decimal) -> Decimal:

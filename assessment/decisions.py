@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from assessment.criteria import GapList, check_criteria, criteria_for, load_criteria
+from assessment.criteria import GapList, check_coerced, criteria_for, load_criteria
 from assessment.errors import SystemNotFoundError
 from assessment.trace import Input, TraceNode
 
@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: str | None, complete: bool,
               vetoes: Sequence[Veto], reported: bool, history: Sequence[PastOutcome],
-              inputs: Mapping[str, Input], grade_node: TraceNode) -> tuple[Recommendation | None, TraceNode]:
+              inputs: Mapping[str, Input], grade_node: TraceNode, coerced: Mapping[str, Any] | None = None) -> tuple[Recommendation | None, TraceNode]:
     """The first rule that applies, in a fixed order: veto, lost status, unreported, fails, upgrade, keep."""
     from assessment.outcome import Recommendation
 
     policy = system.decisions
+    coerced = coerced or {}
     past = {p.year: p for p in history}
     facts: dict[str, object] = {"standing": standing.status, "level": standing.level, "grade": grade}
 
@@ -39,7 +40,7 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
         if vetoes:
             return done(Recommendation("do_not_recognise", "veto", {"vetoes": [v.indicator for v in vetoes]}), "veto")
         level = standing.level or policy.ladder[0]
-        gaps = _gaps(system, year, level, standing, inputs)
+        gaps = _gaps(system, year, level, standing, inputs, coerced)
         if gaps is None:
             return done(None, "no-criteria", {"target_level": level})
         params = {"target_level": level, "criteria": gaps.code, "criteria_version": gaps.version}
@@ -71,7 +72,7 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
 
     target = _next_level(policy.ladder, standing.level, system, year)
     if target is not None:
-        gaps = _gaps(system, year, target, standing, inputs)
+        gaps = _gaps(system, year, target, standing, inputs, coerced)
         if gaps is not None:
             unmet = gaps.unmet()
             params = {"target_level": target, "criteria": gaps.code, "criteria_version": gaps.version}
@@ -109,7 +110,8 @@ def _next_level(ladder: Sequence[str], level: str | None, system: IndicatorSyste
     return None
 
 
-def _gaps(system: IndicatorSystem, year: int, level: str, standing: Standing, inputs: Mapping[str, Input]) -> GapList | None:
+def _gaps(system: IndicatorSystem, year: int, level: str, standing: Standing, inputs: Mapping[str, Input],
+          coerced: Mapping[str, Any]) -> GapList | None:
     code = criteria_for(system.category, system.subclass, level)
     if code is None:
         return None
@@ -117,7 +119,7 @@ def _gaps(system: IndicatorSystem, year: int, level: str, standing: Standing, in
         crit = load_criteria(code, year)
     except SystemNotFoundError:
         return None
-    return check_criteria(crit, inputs, hardship_area=standing.hardship_area, year=year)
+    return check_coerced(crit, inputs, coerced, hardship_area=standing.hardship_area, year=year)
 
 
 def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Outcome]:

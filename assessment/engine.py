@@ -141,7 +141,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
 
     recommendation, rec_node = recommend(
         system, year, standing, grade=grade, complete=complete, vetoes=vetoes, reported=reported,
-        history=history, inputs=inputs, grade_node=grade_node,
+        history=history, inputs=inputs, grade_node=grade_node, coerced=coerced,
     )
     ref = system.ref
     root = TraceNode("outcome", "complete" if complete else "incomplete", None,

@@ -148,3 +148,15 @@ def test_gap_list_reports_missing_inputs_instead_of_failing(inputs_for):
     rows = {r.code: r for r in gaps.rows}
     assert rows["mentors"].missing == ("mentors",) and not rows["mentors"].met
     assert rows["operating_months"].missing == ("report_year",)
+
+
+def test_fast_constructors_match_their_dataclasses():
+    """trace.node and criteria._row write slots in a fixed order; a new field must be added there too."""
+    import dataclasses
+
+    from assessment.criteria import _ROW_FIELDS, GapRow
+    from assessment.trace import TraceNode, node
+
+    assert tuple(f.name for f in dataclasses.fields(GapRow)) == _ROW_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(TraceNode)) == ("code", "value", "rule", "parameters", "inputs", "detail", "children")
+    assert node("a", D(1), "r", {"w": 1}, (), {"x": 2}) == TraceNode("a", D(1), "r", {"w": 1}, (), {"x": 2})
