@@ -49,6 +49,8 @@ _TOP_KEYS = ("category", "subclass", "version", "code", "title", "title_en", "re
              "indicators", "grades", "quota", "decisions", "notes")
 _INDICATOR_KEYS = ("code", "label", "label_en", "group", "unit", "rule", "inputs", "weight", "missing",
                    "reference", "provisional", "note")
+#: trace nodes the engine adds around the indicators; flat traces key on codes, so they must not clash
+_RESERVED_CODES = ("outcome", "score", "grade", "recommendation", "bonus", "vetoes", "quota")
 _PARAM_KEYS = frozenset(k for kind in rules.KINDS.values() for k in kind.required + kind.optional)
 
 
@@ -421,6 +423,8 @@ def parse_system(data: Mapping[str, Any], *, source: str, sha256: str,
         ind = _parse_indicator(r, item, p, decls, set(group_codes), missing_default)
         if ind.code in seen:
             raise r.fail(f"{p}.code", f"duplicate indicator code {ind.code!r}")
+        if ind.code in _RESERVED_CODES or ind.code in group_codes:
+            raise r.fail(f"{p}.code", f"{ind.code!r} is already the name of a trace node (a group or {', '.join(_RESERVED_CODES)})")
         seen.add(ind.code)
         indicators.append(ind)
     if not indicators:

@@ -42,7 +42,13 @@ class TraceNode:
                 return hit
         return None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, _seen: set[str] | None = None) -> dict[str, Any]:
+        """Nested plain data. A node reached a second time (grade under recommendation, say)
+        is written as ``{"ref": code}`` so the JSON holds each node once."""
+        seen = set() if _seen is None else _seen
+        if self.code in seen:
+            return {"ref": self.code}
+        seen.add(self.code)
         return {
             "code": self.code,
             "value": jsonable(self.value),
@@ -50,21 +56,26 @@ class TraceNode:
             "parameters": jsonable(self.parameters),
             "inputs": [{"code": i.code, "value": jsonable(i.value), "source": i.source} for i in self.inputs],
             "detail": jsonable(self.detail),
-            "children": [c.to_dict() for c in self.children],
+            "children": [c.to_dict(seen) for c in self.children],
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TraceNode:
+    def from_dict(cls, data: Mapping[str, Any], _built: dict[str, TraceNode] | None = None) -> TraceNode:
         """Rebuild a node from `to_dict` output (values stay as their JSON text)."""
-        return cls(
+        built = {} if _built is None else _built
+        if "ref" in data:
+            return built[data["ref"]]
+        node = cls(
             code=data["code"],
             value=data.get("value"),
             rule=data.get("rule"),
             parameters=data.get("parameters") or {},
             inputs=tuple(Input(i["code"], i.get("value"), i.get("source")) for i in data.get("inputs", ())),
             detail=data.get("detail") or {},
-            children=tuple(cls.from_dict(c) for c in data.get("children", ())),
+            children=tuple(cls.from_dict(c, built) for c in data.get("children", ())),
         )
+        built[node.code] = node
+        return node
 
 
 def flatten(root: TraceNode, year: int) -> dict[str, dict[str, object]]:
@@ -97,16 +108,22 @@ def flatten(root: TraceNode, year: int) -> dict[str, dict[str, object]]:
 
 def jsonable(value: object) -> Any:
     """Plain JSON data: Decimals and dates as strings, mappings as dicts, sequences as lists."""
-    if value is None or isinstance(value, (bool, int, str)):
+    t = type(value)
+    if value is None or t is str or t is bool or t is int:
+        return value
+    if t is Decimal:
+        return str(value)
+    if t is dict or isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    if t is list or t is tuple or isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [jsonable(v) for v in items]  # type: ignore[union-attr]
+    if isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (_dt.date,)):
+    if isinstance(value, _dt.date):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return str(value)

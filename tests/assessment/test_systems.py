@@ -224,6 +224,8 @@ def test_removing_the_root_forgets_its_systems(tmp_path):
     ('min = 9', 'min = 200', "grades[0].min", "unreachable"),
     ('grade = "C"\nlabel = "合格"\nmin = 0', 'grade = "C"\nlabel = "合格"\nmin = 5', "grades[1].min", "must start at 0"),
     ('version = 2021', 'version = 2020', "version", "stored as industrial_park/None/2021"),
+    ('code = "hte_share"', 'code = "score"', "indicators[0].code", "already the name of a trace node"),
+    ('code = "hte_share"', 'code = "results"\nunit = 3', "indicators[0].unit", "expected a non-empty string"),
 ])
 def test_broken_files_are_refused_with_file_and_path(data_root, old, new, path, message):
     assert old in PARK
