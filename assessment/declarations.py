@@ -142,31 +142,35 @@ def coercer(decl: InputDecl) -> Coercer:
     """A function turning a supplied value into the declared type, or reporting why it cannot."""
     lo, hi = decl.min, decl.max
 
-    def bounded(v: Any) -> tuple[Any, Reason | None]:
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            return None, "out-of-range"
-        return v, None
-
     t = decl.type
     if t == "int":
         def conv(value: object) -> tuple[Any, Reason | None]:
-            if isinstance(value, bool):
-                return None, "malformed"
-            if isinstance(value, int):
-                return bounded(value)
-            d = _to_decimal(value)
-            if d is None or d != d.to_integral_value():
-                return None, "malformed"
-            return bounded(int(d))
+            if type(value) is not int:
+                if isinstance(value, bool):
+                    return None, "malformed"
+                d = _to_decimal(value)
+                if d is None or not d.is_finite() or d != d.to_integral_value():
+                    return None, "malformed"
+                value = int(d)
+            if (lo is not None and value < lo) or (hi is not None and value > hi):  # type: ignore[operator]
+                return None, "out-of-range"
+            return value, None
         return conv
     if t in ("decimal", "percent", "score"):
         def conv(value: object) -> tuple[Any, Reason | None]:
-            if isinstance(value, bool):
+            if type(value) is Decimal:
+                d = value
+            elif isinstance(value, bool):
                 return None, "malformed"
-            d = value if type(value) is Decimal else _to_decimal(value)
-            if d is None or not d.is_finite():
+            else:
+                d = _to_decimal(value)
+                if d is None:
+                    return None, "malformed"
+            if not d.is_finite():
                 return None, "malformed"
-            return bounded(d)
+            if (lo is not None and d < lo) or (hi is not None and d > hi):
+                return None, "out-of-range"
+            return d, None
         return conv
     if t == "bool":
         return lambda value: (value, None) if isinstance(value, bool) else (None, "malformed")
