@@ -8,7 +8,7 @@ ladder) come from the system file's ``[decisions]`` table, not from here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR
 from typing import TYPE_CHECKING, Any
 
 from assessment.criteria import GapList, check_coerced, criteria_for, load_criteria
