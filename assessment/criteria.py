@@ -13,7 +13,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
@@ -54,6 +54,8 @@ class Criterion:
     provisional: bool = False
     note: str = ""
     alternatives: tuple[Criterion, ...] = ()  #: met when any alternative is met
+    #: the check bound to this criterion's numbers, compiled once on load
+    run: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +167,28 @@ _ROW_SETTERS = tuple(getattr(GapRow, f).__set__ for f in _ROW_FIELDS)
 _NEW = object.__new__
 
 
-def _row(*values: Any) -> GapRow:
-    """GapRow(...) with every field given positionally, built by writing its slots (hot path, see trace.node)."""
+def _row(code: str, label: str, required: Any, actual: Any, met: bool, reference: str, provisional: bool, op: str,
+         label_en: str, measure: str, relieved: bool, missing: tuple[str, ...], shortfall: Decimal | None,
+         alternatives: tuple[GapRow, ...], zero_denominator: bool) -> GapRow:
+    """GapRow(...) with every field given, built by writing its slots (hot path; see trace.node)."""
     row = _NEW(GapRow)
-    for setter, value in zip(_ROW_SETTERS, values):
-        setter(row, value)
+    (s_code, s_label, s_required, s_actual, s_met, s_reference, s_provisional, s_op, s_label_en, s_measure,
+     s_relieved, s_missing, s_shortfall, s_alternatives, s_zero) = _ROW_SETTERS
+    s_code(row, code)
+    s_label(row, label)
+    s_required(row, required)
+    s_actual(row, actual)
+    s_met(row, met)
+    s_reference(row, reference)
+    s_provisional(row, provisional)
+    s_op(row, op)
+    s_label_en(row, label_en)
+    s_measure(row, measure)
+    s_relieved(row, relieved)
+    s_missing(row, missing)
+    s_shortfall(row, shortfall)
+    s_alternatives(row, alternatives)
+    s_zero(row, zero_denominator)
     return row
 
 
@@ -335,7 +354,8 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
             if key in item:
                 raise r.fail(f"{p}.{key}", "a criterion with alternatives takes its measures from 'any'")
         alternatives = tuple(_parse_criterion(r, a, ap, decls, top=False) for ap, a in alts)
-        return Criterion(alternatives=alternatives, relief=any(a.relief for a in alternatives), **common)
+        crit = Criterion(alternatives=alternatives, relief=any(a.relief for a in alternatives), **common)
+        return _with_runner(crit)
 
     measure = r.choice(item, "measure", p, MEASURES)
     inputs = r.strs(item, "inputs", p)
@@ -368,8 +388,9 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         for key in ("numerator", "denominator", "scale"):
             if key in item:
                 raise r.fail(f"{p}.{key}", f"only ratio measures take {key!r}")
-    return Criterion(measure=measure, inputs=inputs, op=op, required=required,
+    crit = Criterion(measure=measure, inputs=inputs, op=op, required=required,
                      relief=r.bool(item, "relief", p, False), **common, **extra)
+    return _with_runner(crit)
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -401,67 +422,89 @@ def check_coerced(criteria: Criteria, inputs: Mapping[str, Input], coerced: Mapp
         ry = inputs.get("report_year")
         year = ry.value if ry is not None and isinstance(ry.value, int) and not isinstance(ry.value, bool) else None
     factor = 1 - criteria.hardship_relief if hardship_area else None
-    rows = tuple(_check(c, values, factor, year) for c in criteria.criteria)
+    rows = tuple([c.run(values, factor, year) for c in criteria.criteria])
     return GapList(criteria.code, criteria.version, criteria.level, criteria.source, criteria.sha256,
                    criteria.provisional, hardship_area, rows)
 
 
-def _check(c: Criterion, values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+def _with_runner(c: Criterion) -> Criterion:
+    return replace(c, run=_compile(c))
+
+
+def _compile(c: Criterion) -> Any:
+    """Bind one criterion's numbers into a function (values, relief factor, year) → GapRow."""
+    code, label, label_en, reference, provisional, op, measure = (
+        c.code, c.label, c.label_en, c.reference, c.provisional, c.op, c.measure)
     if c.alternatives:
-        alts = tuple(_check(a, values, factor, year) for a in c.alternatives)
-        met = any(a.met for a in alts)
-        shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
-        return _row(c.code, c.label, None, None, met, c.reference, c.provisional or any(a.provisional for a in alts),
-                    "any", c.label_en, "any", any(a.relieved for a in alts),
-                    () if met else tuple(m for a in alts for m in a.missing),
-                    None if met else (min(shortfalls) if len(shortfalls) == len(alts) else None), alts, False)
-    required = c.required
-    relieved = False
-    if factor is not None and c.relief and isinstance(required, Decimal):
-        required = _plain((required * factor).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP))
-        relieved = True
-    missing = tuple(code for code in c.inputs if code not in values)
-    actual: Decimal | bool | None = None
-    if not missing:
-        actual = _measure(c, values, year)
-        if actual is None and c.measure in ("years_since", "months_since"):
-            missing = ("report_year",)
-    if actual is None or actual is _NO_DENOMINATOR:
-        return _row(c.code, c.label, required, None, False, c.reference, c.provisional, c.op, c.label_en,
-                    c.measure, relieved, missing, None, (), actual is _NO_DENOMINATOR)
-    if isinstance(required, bool):
-        met = actual is required
+        runners = tuple(a.run for a in c.alternatives)
+        any_provisional = provisional or any(a.provisional for a in c.alternatives)
+
+        def run_any(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+            alts = tuple([f(values, factor, year) for f in runners])
+            met = any(a.met for a in alts)
+            shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
+            return _row(code, label, None, None, met, reference, any_provisional, "any", label_en, "any",
+                        any(a.relieved for a in alts), () if met else tuple(m for a in alts for m in a.missing),
+                        None if met else (min(shortfalls) if len(shortfalls) == len(alts) else None), alts, False)
+        return run_any
+
+    inputs = c.inputs
+    base_required = c.required
+    relief = c.relief and isinstance(base_required, Decimal)
+    is_bool = isinstance(base_required, bool)
+    measure_of = _measure_fn(c)
+
+    def run(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+        required = base_required
+        relieved = False
+        if factor is not None and relief:
+            required = _plain((required * factor).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP))
+            relieved = True
+        for k in inputs:
+            if k not in values:
+                return _row(code, label, required, None, False, reference, provisional, op, label_en, measure,
+                            relieved, tuple([x for x in inputs if x not in values]), None, (), False)
+        actual = measure_of(values, year)
+        if actual is None or actual is _NO_DENOMINATOR:
+            return _row(code, label, required, None, False, reference, provisional, op, label_en, measure, relieved,
+                        ("report_year",) if actual is None else (), None, (), actual is _NO_DENOMINATOR)
         shortfall = None
-    else:
-        met = actual >= required if c.op == ">=" else actual <= required if c.op == "<=" else actual == required
-        shortfall = None
-        if not met and required and c.op in (">=", "<="):
-            gap = (required - actual) if c.op == ">=" else (actual - required)
-            shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
-    return _row(c.code, c.label, required, actual, met, c.reference, c.provisional, c.op, c.label_en, c.measure,
-                relieved, (), shortfall, (), False)
+        if is_bool:
+            met = actual is required
+        else:
+            met = actual >= required if op == ">=" else actual <= required if op == "<=" else actual == required
+            if not met and required and op != "==":
+                gap = (required - actual) if op == ">=" else (actual - required)
+                shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
+        return _row(code, label, required, actual, met, reference, provisional, op, label_en, measure, relieved,
+                    (), shortfall, (), False)
+    return run
+
+
+def _measure_fn(c: Criterion) -> Any:
+    """The figure a criterion compares: None if a year is needed and unknown, _NO_DENOMINATOR for x/0."""
+    first = c.inputs[0] if c.inputs else ""
+    if c.measure == "value":
+        return lambda values, year: Decimal(values[first])
+    if c.measure == "bool":
+        return lambda values, year: values[first]
+    if c.measure == "sum":
+        codes = c.inputs
+        return lambda values, year: sum([values[k] for k in codes], ZERO)
+    if c.measure == "ratio":
+        num, den, scale = c.numerator, c.denominator, c.scale
+
+        def ratio_of(values: Mapping[str, Any], year: int | None) -> Any:
+            r = ratio(sum([values[k] for k in num], ZERO), sum([values[k] for k in den], ZERO), scale)
+            return _NO_DENOMINATOR if r is None else r
+        return ratio_of
+    as_years = c.measure == "years_since"
+    return lambda values, year: None if year is None else _elapsed(values[first], year, years=as_years)
 
 
 def _plain(d: Decimal) -> Decimal:
     """8000.0000 → 8000 and 0.5000 → 0.5, never 8E+3."""
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
-
-
-def _measure(c: Criterion, values: Mapping[str, Any], year: int | None) -> Decimal | bool | None:
-    if c.measure == "value":
-        return Decimal(values[c.inputs[0]])
-    if c.measure == "bool":
-        return values[c.inputs[0]]
-    if c.measure == "sum":
-        return sum((Decimal(values[k]) for k in c.inputs), ZERO)
-    if c.measure == "ratio":
-        num = sum((Decimal(values[k]) for k in c.numerator), ZERO)
-        den = sum((Decimal(values[k]) for k in c.denominator), ZERO)
-        r = ratio(num, den, c.scale)
-        return _NO_DENOMINATOR if r is None else r
-    if year is None:
-        return None
-    return _elapsed(values[c.inputs[0]], year, years=c.measure == "years_since")
 
 
 def _elapsed(since: _dt.date, year: int, *, years: bool) -> Decimal:
