@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: str | None, complete: bool,
               vetoes: Sequence[Veto], reported: bool, history: Sequence[PastOutcome],
               inputs: Mapping[str, Input], grade_node: TraceNode, coerced: Mapping[str, Any] | None = None) -> tuple[Recommendation | None, TraceNode]:
-    """The first rule that applies, in a fixed order: veto, lost status, unreported, fails, upgrade, keep."""
+    """The first rule that applies, in a fixed order: veto, lost status, unreported, fails, upgrade, keep.
+
+    Applicants (and exited institutions applying again) are checked against the criteria of
+    the level they apply for (`standing.level`, else the bottom of the ladder).
+    """
     from assessment.outcome import Recommendation
 
     policy = system.decisions
@@ -69,6 +73,10 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
                                        {"years": fails, "limit": policy.consecutive_fails}), "consecutive-fails")
         return done(Recommendation("rectify", "single-fail",
                                    {"deadline_months": policy.rectify_deadline_months, "grade": grade}), "single-fail")
+
+    if standing.status == "rectifying":
+        # a passing grade ends the rectification; an upgrade is for institutions in good standing
+        return done(Recommendation("keep", "rectified", {"grade": grade}), "rectified")
 
     target = _next_level(policy.ladder, standing.level, system, year)
     if target is not None:
