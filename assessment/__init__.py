@@ -1,8 +1,57 @@
 """The assessment engine: indicator systems as versioned data, scoring, grades, recommendations.
 
 Plain Python: no Flask, no database. `registry` orchestrates it; `importers` reads its declarations.
+
+    >>> from assessment import load_system
+    >>> load_system("incubator", 2020, "comprehensive").version
+    2019
 """
 
+from assessment.criteria import (
+    Criteria,
+    Criterion,
+    GapList,
+    GapRow,
+    all_criteria,
+    check_criteria,
+    criteria_for,
+    criteria_versions,
+    load_criteria,
+)
+from assessment.decisions import apply_quota
+from assessment.engine import evaluate
+from assessment.errors import AssessmentError, MissingInputError, SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import Choice, ConsistencyCheck, InputDecl, InputSet, TableDecl
+from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Recommendation, Standing, Veto
+from assessment.system import (
+    CATEGORIES,
+    LEVELS,
+    SUBCLASSES,
+    DecisionPolicy,
+    GradeBand,
+    Group,
+    Indicator,
+    IndicatorSystem,
+    Quota,
+    SystemRef,
+    add_data_root,
+    all_systems,
+    load_system,
+    load_version,
+    remove_data_root,
+    system_versions,
+)
+from assessment.trace import Input, TraceNode, flatten
 
-__all__ = ["Choice", "ConsistencyCheck", "InputDecl", "InputSet", "TableDecl"]
+__all__ = [
+    "CATEGORIES", "LEVELS", "SUBCLASSES",
+    "AssessmentError", "MissingInputError", "SystemDefinitionError", "SystemNotFoundError",
+    "Choice", "ConsistencyCheck", "InputDecl", "InputSet", "TableDecl",
+    "Criteria", "Criterion", "GapList", "GapRow",
+    "DecisionPolicy", "GradeBand", "Group", "Indicator", "IndicatorSystem", "Quota", "SystemRef",
+    "IndicatorResult", "MissingInput", "Outcome", "PastOutcome", "Recommendation", "Standing", "Veto",
+    "Input", "TraceNode", "flatten",
+    "add_data_root", "remove_data_root", "all_systems", "load_system", "load_version", "system_versions",
+    "all_criteria", "check_criteria", "criteria_for", "criteria_versions", "load_criteria",
+    "apply_quota", "evaluate",
+]
