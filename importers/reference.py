@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from assessment.system import CATEGORIES, LEVELS, SUBCLASSES
+
 #: 4 sub-districts (街道) of Dongguan.
 STREETS: tuple[str, ...] = ("莞城街道", "南城街道", "东城街道", "万江街道")
 
@@ -54,14 +56,13 @@ SUBCLASS_LABELS: dict[str, str] = {
     "tech_innovation": "技术创新类",
     "commercialisation": "成果转化类",
     "industry_cultivation": "产业培育类",
-    "integrated": "综合发展类",
 }
 
+#: Every accepted subclass label: R&D institutions call their comprehensive class 综合发展类.
+SUBCLASS_CHOICES: tuple[tuple[str, str], ...] = (*SUBCLASS_LABELS.items(), ("comprehensive", "综合发展类"))
+
 #: Which subclasses each category may carry (domain.md §11.0).
-SUBCLASSES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
-    "incubator": ("comprehensive", "specialised"),
-    "rd_institution": ("tech_innovation", "commercialisation", "industry_cultivation", "integrated"),
-}
+SUBCLASSES_BY_CATEGORY: dict[str, tuple[str, ...]] = dict(SUBCLASSES)
 
 #: Legal forms (法人类型).
 LEGAL_FORM_LABELS: dict[str, str] = {
@@ -76,8 +77,10 @@ RECOGNITION_LEVEL_LABELS: dict[str, str] = {
     "provincial": "省级",
     "national": "国家级",
     "national_filed": "国家备案",
-    "candidate": "培育单位",
+    "national_candidate": "培育单位",
 }
+assert set(RECOGNITION_LEVEL_LABELS) == set(LEVELS), "level codes must follow assessment.LEVELS"
+assert set(CATEGORY_LABELS) == set(CATEGORIES), "category codes must follow assessment.CATEGORIES"
 
 
 def category_label(code: str | None) -> str:

@@ -17,7 +17,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from assessment.inputs import Choice, InputDecl
 from importers.cells import column_letter
 from importers.issues import INVALID_COMBINATION, ROSTER_NOT_FOUND, Issue, sort_issues
-from importers.reference import (CATEGORY_LABELS, LEGAL_FORM_LABELS, RECOGNITION_LEVEL_LABELS, SUBCLASS_LABELS,
+from importers.reference import (CATEGORY_LABELS, LEGAL_FORM_LABELS, RECOGNITION_LEVEL_LABELS, SUBCLASS_CHOICES,
+                                 SUBCLASS_LABELS,
                                  SUBCLASSES_BY_CATEGORY, TOWN_ALIASES, TOWN_CHOICES)
 from importers.report import ImportReport, RosterReport
 from importers.tables import find_layout, parse_table
@@ -26,8 +27,9 @@ from importers.workbook import Workbook
 ROSTER_SHEET = "机构名录"
 
 
-def _choices(labels: dict[str, str]) -> tuple[Choice, ...]:
-    return tuple(Choice(code, label) for code, label in labels.items())
+def _choices(labels: dict[str, str] | tuple[tuple[str, str], ...]) -> tuple[Choice, ...]:
+    pairs = labels.items() if isinstance(labels, dict) else labels
+    return tuple(Choice(code, label) for code, label in pairs)
 
 
 #: The roster's columns, declared once; the template and the reader both use them.
@@ -35,7 +37,7 @@ ROSTER_COLUMNS: tuple[InputDecl, ...] = (
     InputDecl("name", "机构名称", "text"),
     InputDecl("uscc", "统一社会信用代码", "uscc"),
     InputDecl("category", "类别", "choice", choices=_choices(CATEGORY_LABELS)),
-    InputDecl("subclass", "子类", "choice", choices=_choices(SUBCLASS_LABELS), required=False),
+    InputDecl("subclass", "子类", "choice", choices=_choices(SUBCLASS_CHOICES), required=False),
     InputDecl("legal_form", "法人类型", "choice", choices=_choices(LEGAL_FORM_LABELS)),
     InputDecl("town", "所在镇街(园区)", "choice", choices=tuple(Choice(t, t) for t in TOWN_CHOICES)),
     InputDecl("operating_entity", "运营主体", "text", required=False),

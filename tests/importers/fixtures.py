@@ -102,7 +102,7 @@ RD_SET = InputSet(
     inputs=(
         InputDecl("rd_class", "分类", "choice", choices=(
             Choice("tech_innovation", "技术创新类"), Choice("commercialisation", "成果转化类"),
-            Choice("industry_cultivation", "产业培育类"), Choice("integrated", "综合发展类"))),
+            Choice("industry_cultivation", "产业培育类"), Choice("comprehensive", "综合发展类"))),
         InputDecl("functional_focus", "功能定位", "multichoice", choices=(
             Choice("frontier", "前沿技术研究"), Choice("industrial", "产业技术开发"), Choice("transfer", "成果转化"),
             Choice("services", "企业技术服务"), Choice("spinoffs", "创办科技企业"))),

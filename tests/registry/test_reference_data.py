@@ -22,3 +22,11 @@ def test_zone_membership_follows_the_plan(session):
     )
     one_plus_six = session.scalar(select(Zone).where(Zone.code == "one_plus_six"))
     assert "松山湖高新区" in {t.name for t in one_plus_six.towns} and len(one_plus_six.towns) == 7
+
+
+def test_registry_and_importers_agree_on_town_names():
+    """The registry seeds towns with codes and English names; the roster reader accepts names."""
+    from importers.reference import TOWN_CHOICES
+    from registry.reference_data import TOWNS
+
+    assert {name for _code, name, _en, _kind in TOWNS} == set(TOWN_CHOICES)
