@@ -1,11 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.auth.operations import MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [("admin", _l("Bureau administrator")), ("reviewer", _l("Reviewer")), ("institution", _l("Institution"))]
+ROLE_CHOICES = [SelectChoice("admin", _l("Bureau administrator")), SelectChoice("reviewer", _l("Reviewer")),
+                SelectChoice("institution", _l("Institution"))]
 
 
 class ActionForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from registry.access import admin_required
 from registry.admin import bp
@@ -172,7 +173,7 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
 
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.table.choices = [("", _("All tables"))] + [(t, t) for t in sorted(AUDITED_TABLES)]
+    form.table.choices = [SelectChoice("", _("All tables"))] + [SelectChoice(t) for t in sorted(AUDITED_TABLES)]
     form.validate()
     return form
 

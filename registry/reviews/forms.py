@@ -8,13 +8,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assessment.inputs import InputDecl
 
 DECISION_LABELS = {"entry": _l("Entry (recognise)"), "keep": _l("Keep"), "upgrade": _l("Encourage upgrade"),
                    "rectify": _l("Rectify within a deadline"), "exit": _l("Exit")}
-DECISION_CHOICES = list(DECISION_LABELS.items())
+DECISION_CHOICES = [SelectChoice(code, text) for code, text in DECISION_LABELS.items()]
 
 
 class ActionForm(FlaskForm):

@@ -4,10 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from registry import access
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.labels import label_for
 from registry.models import CarrierType, Institution, Role, User
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
 from registry.reviews import bp
@@ -43,7 +45,7 @@ def index():
     if current_user.role is Role.ADMIN:
         rounds = db.session.scalars(select(ReviewRound).order_by(ReviewRound.year.desc(), ReviewRound.category)).all()
         form = RoundForm()
-        form.category.choices = [(c.value, c.value) for c in CarrierType]
+        form.category.choices = [SelectChoice(c.value, label_for(c)) for c in CarrierType]
         return render_template("reviews/index_admin.html", rounds=rounds, form=form)
     sheets = db.session.scalars(access.assignments_query().join(ReviewRound)
                                 .order_by(ReviewRound.year.desc(), ReviewAssignment.id)).all()
@@ -54,7 +56,7 @@ def index():
 @access.admin_required
 def round_new():
     form = RoundForm()
-    form.category.choices = [(c.value, c.value) for c in CarrierType]
+    form.category.choices = [SelectChoice(c.value, label_for(c)) for c in CarrierType]
     if form.validate_on_submit():
         try:
             rnd = ops.create_round(year=form.year.data, category=form.category.data, opens_on=form.opens_on.data,
@@ -100,8 +102,8 @@ def _assign_form(rnd: ReviewRound) -> AssignForm:
     form = AssignForm()
     reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER, User.is_enabled.is_(True))
                                    .order_by(User.username)).all()
-    form.reviewer_id.choices = [(u.id, u.display_name or u.username) for u in reviewers]
-    form.institution_id.choices = [(i.id, i.name) for i in ops.round_candidates(rnd)]
+    form.reviewer_id.choices = [SelectChoice(u.id, u.display_name or u.username) for u in reviewers]
+    form.institution_id.choices = [SelectChoice(i.id, i.name) for i in ops.round_candidates(rnd)]
     return form
 
 
@@ -252,7 +254,7 @@ def reopen(assignment_id: int):
 def conflicts():
     form = ConflictForm()
     if current_user.role is Role.REVIEWER:
-        form.institution_id.choices = [(i.id, i.name) for i in db.session.scalars(
+        form.institution_id.choices = [SelectChoice(i.id, i.name) for i in db.session.scalars(
             access.institutions_query().order_by(Institution.name))]
     if request.method == "POST":
         if current_user.role is not Role.REVIEWER:
