@@ -19,6 +19,9 @@ from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import AuditEntry, Institution, User
 
+#: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
+N_ = str
+
 
 def _form_error(form, error: RegistryError) -> None:  # noqa: ANN001
     target = getattr(form, error.field or "", None)
@@ -34,7 +37,7 @@ def _institution(form, name: str) -> Institution | None:  # noqa: ANN001
         return None
     found = accounts.find_institution(raw)
     if found is None:
-        raise RegistryError(name, "No institution has the credit code or id “%(value)s”.", raw)
+        raise RegistryError(name, N_("No institution has the credit code or id “%(value)s”."), raw)
     return found
 
 

@@ -22,6 +22,9 @@ from registry.models import Institution, Role, User
 from registry.models.audit import LoginFailure
 from registry.models.base import utcnow
 
+#: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
+N_ = str
+
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -103,14 +106,14 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User:
 
 def _check_password(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise RegistryError(field, "The password must have at least %(min)s characters.", min=MIN_PASSWORD_LENGTH)
+        raise RegistryError(field, N_("The password must have at least %(min)s characters."), min=MIN_PASSWORD_LENGTH)
 
 
 def _bind(user: User, role: Role, institution: Institution | None, affiliation: Institution | None) -> None:
     if role is Role.INSTITUTION and institution is None:
-        raise RegistryError("institution", "An institution account must be bound to an institution.")
+        raise RegistryError("institution", N_("An institution account must be bound to an institution."))
     if role is not Role.INSTITUTION and institution is not None:
-        raise RegistryError("institution", "Only institution accounts are bound to an institution.")
+        raise RegistryError("institution", N_("Only institution accounts are bound to an institution."))
     user.role = role
     user.institution_id = institution.id if institution is not None else None
     user.affiliation_id = affiliation.id if affiliation is not None else None
@@ -121,14 +124,14 @@ def create_user(*, username: str, role: Role | str, password: str, institution: 
     """Create an account; institution accounts are bound to exactly one institution."""
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise RegistryError("username", "“%(value)s” is not a valid username: 3–80 letters, digits or . _ @ -.",
+        raise RegistryError("username", N_("“%(value)s” is not a valid username: 3–80 letters, digits or . _ @ -."),
                             username)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
-        raise RegistryError("username", "The username “%(value)s” is already taken.", username)
+        raise RegistryError("username", N_("The username “%(value)s” is already taken."), username)
     try:
         role = Role(role)
     except ValueError:
-        raise RegistryError("role", "“%(value)s” is not a role (admin, reviewer, institution).", role) from None
+        raise RegistryError("role", N_("“%(value)s” is not a role (admin, reviewer, institution)."), role) from None
     _check_password(password)
     user = User(username=username, display_name=(display_name or "").strip() or None)
     _bind(user, role, institution, affiliation)
@@ -144,7 +147,7 @@ def update_user(user: User, *, role: Role | str, institution: Institution | None
     """Change role, binding and name. A role change ends the account's sessions everywhere."""
     role = Role(role)
     if acting is not None and acting.id == user.id and role is not Role.ADMIN:
-        raise RegistryError("role", "You cannot remove your own administrator role.")
+        raise RegistryError("role", N_("You cannot remove your own administrator role."))
     changed_role = role is not user.role or (institution.id if institution else None) != user.institution_id
     _bind(user, role, institution, affiliation)
     user.display_name = (display_name or "").strip() or None
@@ -167,7 +170,7 @@ def set_password(user: User, password: str) -> None:
 def set_enabled(user: User, enabled: bool, acting: Any = None) -> None:
     """Disable (sessions end at once) or re-enable an account."""
     if not enabled and acting is not None and acting.id == user.id:
-        raise RegistryError("is_enabled", "You cannot disable your own account.")
+        raise RegistryError("is_enabled", N_("You cannot disable your own account."))
     if user.is_enabled != enabled:
         user.is_enabled = enabled
         user.session_version += 1

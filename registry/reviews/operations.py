@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +30,9 @@ from registry.models.reviews import DECISIONS, ConflictOfInterest, ReviewAssignm
 from registry.reviews.aggregation import ItemAggregate, aggregate
 from registry.reviews.systems import ReviewPolicy, load_review_system, reviewer_items
 
+#: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
+N_ = str
+
 # --- rounds ---------------------------------------------------------------------------------
 
 
@@ -38,15 +42,15 @@ def create_round(*, year: int, category: CarrierType | str, opens_on: date, clos
     try:
         category = CarrierType(category)
     except ValueError:
-        raise RegistryError("category", "“%(value)s” is not a category.", category) from None
+        raise RegistryError("category", N_("“%(value)s” is not a category."), category) from None
     if closes_on < opens_on:
-        raise RegistryError("closes_on", "The round closes (%(value)s) before it opens (%(opens)s).", closes_on,
+        raise RegistryError("closes_on", N_("The round closes (%(value)s) before it opens (%(opens)s)."), closes_on,
                             opens=opens_on)
     if cap_per_reviewer < 1 or reviewers_per_institution < 1:
-        raise RegistryError("cap_per_reviewer", "The cap and the number of reviewers per institution must be at least 1.")
+        raise RegistryError("cap_per_reviewer", N_("The cap and the number of reviewers per institution must be at least 1."))
     if db.session.scalar(select(ReviewRound.id).where(ReviewRound.year == year,
                                                       ReviewRound.category == category.value)) is not None:
-        raise RegistryError("year", "There is already a review round for %(value)s in this category.", year)
+        raise RegistryError("year", N_("There is already a review round for %(value)s in this category."), year)
     rnd = ReviewRound(year=year, category=category.value, opens_on=opens_on, closes_on=closes_on,
                       cap_per_reviewer=cap_per_reviewer, reviewers_per_institution=reviewers_per_institution)
     db.session.add(rnd)
@@ -61,10 +65,18 @@ def is_open(rnd: ReviewRound, today: date | None = None) -> bool:
 
 def _not_published(rnd: ReviewRound) -> None:
     if rnd.is_published:
-        raise RegistryError("round", "The %(value)s round has been published and can no longer change.", rnd.year)
+        raise RegistryError("round", N_("The %(value)s round has been published and can no longer change."), rnd.year)
 
 
 # --- conflicts ------------------------------------------------------------------------------
+
+
+CONFLICT_KINDS = {
+    "affiliation": _l("the reviewer's own institution"),
+    "operating_entity": _l("same operating entity"),
+    "parent_organisation": _l("shared parent organisation"),
+    "declared": _l("declared by the reviewer"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +119,11 @@ def declare_conflict(reviewer: User, institution: Institution, reason: str) -> C
     """A reviewer declares a conflict; it also withdraws them from that institution in unpublished rounds."""
     reason = (reason or "").strip()
     if not reason:
-        raise RegistryError("reason", "Say why you have a conflict of interest.")
+        raise RegistryError("reason", N_("Say why you have a conflict of interest."))
     existing = db.session.scalar(select(ConflictOfInterest).where(
         ConflictOfInterest.reviewer_id == reviewer.id, ConflictOfInterest.institution_id == institution.id))
     if existing is not None:
-        raise RegistryError("institution_id", "You have already declared a conflict with this institution.")
+        raise RegistryError("institution_id", N_("You have already declared a conflict with this institution."))
     conflict = ConflictOfInterest(reviewer_id=reviewer.id, institution_id=institution.id, reason=reason)
     db.session.add(conflict)
     for assignment in db.session.scalars(
@@ -127,9 +139,9 @@ def waive_conflict(conflict: ConflictOfInterest, *, reason: str, by: User) -> Co
     """An admin lets a reviewer review despite a declared (soft) conflict; the reason is recorded."""
     reason = (reason or "").strip()
     if not reason:
-        raise RegistryError("waived_reason", "Give the reason for waiving the conflict.")
+        raise RegistryError("waived_reason", N_("Give the reason for waiving the conflict."))
     if conflict.is_waived:
-        raise RegistryError("waived_reason", "This conflict has already been waived.")
+        raise RegistryError("waived_reason", N_("This conflict has already been waived."))
     conflict.waived_at = utcnow()
     conflict.waived_by_id = by.id
     conflict.waived_reason = reason
@@ -156,23 +168,24 @@ def _consecutive_years(rnd: ReviewRound, reviewer_id: int, institution_id: int) 
 def assignment_problem(rnd: ReviewRound, reviewer: User, institution: Institution) -> RegistryError | None:
     """Why this reviewer may not be assigned to this institution in this round (None if they may)."""
     if reviewer.role is not Role.REVIEWER or not reviewer.is_enabled:
-        return RegistryError("reviewer_id", "“%(value)s” is not an active reviewer account.", reviewer.username)
+        return RegistryError("reviewer_id", N_("“%(value)s” is not an active reviewer account."), reviewer.username)
     if institution.category.value != rnd.category:
-        return RegistryError("institution_id", "%(value)s is not in this round's category.", institution.name)
+        return RegistryError("institution_id", N_("%(value)s is not in this round's category."), institution.name)
     for c in conflicts_between(reviewer, institution):
         if c.blocking:
-            return RegistryError("reviewer_id", "%(value)s has a conflict of interest with %(institution)s (%(kind)s: %(detail)s).",
-                                 reviewer.username, institution=institution.name, kind=c.kind, detail=c.detail)
+            return RegistryError("reviewer_id", N_("%(value)s has a conflict of interest with %(institution)s (%(kind)s: %(detail)s)."),
+                                 reviewer.username, institution=institution.name, kind=CONFLICT_KINDS[c.kind],
+                                 detail=c.detail)
     if db.session.scalar(select(ReviewAssignment.id).where(
             ReviewAssignment.round_id == rnd.id, ReviewAssignment.reviewer_id == reviewer.id,
             ReviewAssignment.institution_id == institution.id)) is not None:
-        return RegistryError("reviewer_id", "%(value)s is already assigned to %(institution)s.", reviewer.username,
+        return RegistryError("reviewer_id", N_("%(value)s is already assigned to %(institution)s."), reviewer.username,
                              institution=institution.name)
     if _load(rnd, reviewer.id) >= rnd.cap_per_reviewer:
-        return RegistryError("reviewer_id", "%(value)s already has %(cap)s institutions, the most this round allows.",
+        return RegistryError("reviewer_id", N_("%(value)s already has %(cap)s institutions, the most this round allows."),
                              reviewer.username, cap=rnd.cap_per_reviewer)
     if _consecutive_years(rnd, reviewer.id, institution.id):
-        return RegistryError("reviewer_id", "%(value)s reviewed %(institution)s in each of the two previous years.",
+        return RegistryError("reviewer_id", N_("%(value)s reviewed %(institution)s in each of the two previous years."),
                              reviewer.username, institution=institution.name)
     return None
 
@@ -195,7 +208,7 @@ def unassign(assignment: ReviewAssignment) -> None:
     """Withdraw an assignment whose sheet has not been submitted."""
     _not_published(assignment.round)
     if assignment.status == "submitted":
-        raise RegistryError("assignment", "A submitted sheet cannot be withdrawn; reopen it first.")
+        raise RegistryError("assignment", N_("A submitted sheet cannot be withdrawn; reopen it first."))
     db.session.delete(assignment)
     db.session.flush()
 
@@ -266,11 +279,11 @@ def _parse(value: Any, decl: InputDecl) -> Decimal | None:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise RegistryError(decl.code, "%(label)s: “%(value)s” is not a number.", value, label=decl.label) from None
+        raise RegistryError(decl.code, N_("%(label)s: “%(value)s” is not a number."), value, label=decl.label) from None
     if not number.is_finite():
-        raise RegistryError(decl.code, "%(label)s: “%(value)s” is not a number.", value, label=decl.label)
+        raise RegistryError(decl.code, N_("%(label)s: “%(value)s” is not a number."), value, label=decl.label)
     if (decl.min is not None and number < decl.min) or (decl.max is not None and number > decl.max):
-        raise RegistryError(decl.code, "%(label)s: %(value)s is outside the scale %(min)s–%(max)s.", number,
+        raise RegistryError(decl.code, N_("%(label)s: %(value)s is outside the scale %(min)s–%(max)s."), number,
                             label=decl.label, min=decl.min, max=decl.max)
     return number
 
@@ -286,10 +299,10 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
     """
     rnd = assignment.round
     if not is_open(rnd, today):
-        raise RegistryError("round", "The review round is closed (open %(opens)s to %(closes)s): sheets can no longer be saved.",
+        raise RegistryError("round", N_("The review round is closed (open %(opens)s to %(closes)s): sheets can no longer be saved."),
                             opens=rnd.opens_on, closes=rnd.closes_on)
     if assignment.status == "submitted":
-        raise RegistryError("status", "This sheet has been submitted. Ask the bureau to reopen it to make changes.")
+        raise RegistryError("status", N_("This sheet has been submitted. Ask the bureau to reopen it to make changes."))
     items = tuple(items) if items is not None else sheet_items(assignment)
     attempted = {d.code: {"value": values.get(d.code), "comment": (comments.get(d.code) or "").strip()} for d in items}
     if assignment.version != expected_version:
@@ -303,7 +316,7 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
         comment = (comments.get(decl.code) or "").strip()[:4000]
         scores[decl.code] = {"value": None if number is None else str(number), "comment": comment}
     if missing:
-        raise RegistryError("status", "Score every item before submitting; missing: %(items)s.", items="、".join(missing))
+        raise RegistryError("status", N_("Score every item before submitting; missing: %(items)s."), items="、".join(missing))
     assignment.scores = scores
     assignment.saved_at = utcnow()
     if submit:
@@ -320,7 +333,7 @@ def reopen_sheet(assignment: ReviewAssignment) -> ReviewAssignment:
     """An admin sends a submitted sheet back to draft (the round must not be published)."""
     _not_published(assignment.round)
     if assignment.status != "submitted":
-        raise RegistryError("status", "Only a submitted sheet can be reopened.")
+        raise RegistryError("status", N_("Only a submitted sheet can be reopened."))
     assignment.status = "draft"
     assignment.submitted_at = None
     db.session.flush()
@@ -390,16 +403,16 @@ def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str
     """Record (or revise, while unsigned) the bureau's decision; departing from the recommendation needs a reason."""
     _not_published(rnd)
     if decision not in DECISIONS:
-        raise RegistryError("decision", "“%(value)s” is not a decision (entry, keep, upgrade, rectify, exit).", decision)
+        raise RegistryError("decision", N_("“%(value)s” is not a decision (entry, keep, upgrade, rectify, exit)."), decision)
     existing = db.session.scalar(select(ReviewDecision).where(
         ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id == institution.id))
     if existing is not None and existing.is_signed:
-        raise RegistryError("decision", "The decision has been signed and can no longer change.")
+        raise RegistryError("decision", N_("The decision has been signed and can no longer change."))
     result = latest_result(institution, rnd.year)
     recommendation = result.recommendation if result is not None else None
     reason = (reason or "").strip() or None
     if recommendation is not None and decision != _as_decision(recommendation) and reason is None:
-        raise RegistryError("reason", "The decision differs from the recommendation (%(value)s): give the reason.",
+        raise RegistryError("reason", N_("The decision differs from the recommendation (%(value)s): give the reason."),
                             recommendation)
     summary = institution_scores(rnd, institution)
     labels = {d.code: d.label for d in summary.items}
@@ -430,7 +443,7 @@ def sign_decision(decision: ReviewDecision, *, by: User) -> ReviewDecision:
     """An admin signs a recorded decision; signed decisions are final."""
     _not_published(decision.round)
     if decision.is_signed:
-        raise RegistryError("decision", "The decision has already been signed.")
+        raise RegistryError("decision", N_("The decision has already been signed."))
     decision.signed_by_id = by.id
     decision.signed_at = utcnow()
     db.session.flush()
@@ -453,12 +466,12 @@ def publish_round(rnd: ReviewRound, *, by: User, on: date | None = None) -> list
     on = on or date.today()
     institutions = round_institutions(rnd)
     if not institutions:
-        raise RegistryError("round", "There is nothing to publish: no institution is under review in this round.")
+        raise RegistryError("round", N_("There is nothing to publish: no institution is under review in this round."))
     decisions = {d.institution_id: d for d in db.session.scalars(
         select(ReviewDecision).where(ReviewDecision.round_id == rnd.id))}
     unsigned = [i.name for i in institutions if i.id not in decisions or not decisions[i.id].is_signed]
     if unsigned:
-        raise RegistryError("round", "Every decision must be recorded and signed before publishing; still open: %(names)s.",
+        raise RegistryError("round", N_("Every decision must be recorded and signed before publishing; still open: %(names)s."),
                             names="、".join(unsigned))
     labels = {"entry": "准予认定", "keep": "保留资格", "upgrade": "鼓励升级", "rectify": "限期整改", "exit": "退出"}
     for inst in institutions:

@@ -17,6 +17,9 @@ from flask import current_app
 from assessment.inputs import InputDecl
 from registry.errors_domain import RegistryError
 
+#: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
+N_ = str
+
 #: how item scores of several reviewers are combined
 AGGREGATIONS = ("mean", "trimmed_mean")
 
@@ -66,7 +69,7 @@ def load_review_system(category: str, year: int, subclass: str | None) -> Any:
     try:
         return loader(category, year, subclass)
     except (LookupError, ValueError) as exc:  # the engine's SystemNotFoundError / SystemDefinitionError
-        raise RegistryError("system", "No indicator system applies to %(category)s %(subclass)s in %(year)s: %(why)s",
+        raise RegistryError("system", N_("No indicator system applies to %(category)s %(subclass)s in %(year)s: %(why)s"),
                             category=category, subclass=subclass or "", year=year, why=str(exc)) from None
 
 
