@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -71,11 +70,21 @@ def _not_published(rnd: ReviewRound) -> None:
 # --- conflicts ------------------------------------------------------------------------------
 
 
+class _Label(str):
+    """A msgid that renders translated inside a request and as itself elsewhere (CLI, logs)."""
+
+    def __str__(self) -> str:
+        from flask import has_request_context
+        from flask_babel import gettext
+
+        return gettext(str.__str__(self)) if has_request_context() else str.__str__(self)
+
+
 CONFLICT_KINDS = {
-    "affiliation": _l("the reviewer's own institution"),
-    "operating_entity": _l("same operating entity"),
-    "parent_organisation": _l("shared parent organisation"),
-    "declared": _l("declared by the reviewer"),
+    "affiliation": _Label(N_("the reviewer's own institution")),
+    "operating_entity": _Label(N_("same operating entity")),
+    "parent_organisation": _Label(N_("shared parent organisation")),
+    "declared": _Label(N_("declared by the reviewer")),
 }
 
 
@@ -142,9 +151,8 @@ def waive_conflict(conflict: ConflictOfInterest, *, reason: str, by: User) -> Co
         raise RegistryError("waived_reason", N_("Give the reason for waiving the conflict."))
     if conflict.is_waived:
         raise RegistryError("waived_reason", N_("This conflict has already been waived."))
-    conflict.waived_at = utcnow()
-    conflict.waived_by_id = by.id
-    conflict.waived_reason = reason
+    by_id = by.id  # read before changing anything: a lazy load here would autoflush half a waiver
+    conflict.waived_at, conflict.waived_by_id, conflict.waived_reason = utcnow(), by_id, reason
     db.session.flush()
     return conflict
 
@@ -418,6 +426,7 @@ def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str
     labels = {d.code: d.label for d in summary.items}
     scores = {code: {"value": str(agg.value), "source": agg.source_text, "label": labels.get(code, code)}
               for code, agg in summary.aggregates.items()}
+    by_id = by.id
     row = existing or ReviewDecision(round_id=rnd.id, institution_id=institution.id)
     row.decision = decision
     row.reason = reason
@@ -426,7 +435,7 @@ def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str
     row.score = result.score if result is not None else None
     row.grade = result.grade if result is not None else None
     row.reviewer_scores = scores
-    row.recorded_by_id = by.id
+    row.recorded_by_id = by_id
     row.recorded_at = utcnow()
     if existing is None:
         db.session.add(row)
@@ -444,8 +453,7 @@ def sign_decision(decision: ReviewDecision, *, by: User) -> ReviewDecision:
     _not_published(decision.round)
     if decision.is_signed:
         raise RegistryError("decision", N_("The decision has already been signed."))
-    decision.signed_by_id = by.id
-    decision.signed_at = utcnow()
+    decision.signed_by_id, decision.signed_at = by.id, utcnow()
     db.session.flush()
     return decision
 
@@ -480,7 +488,6 @@ def publish_round(rnd: ReviewRound, *, by: User, on: date | None = None) -> list
         if target is not None and target is not inst.status:
             change_status(inst, target, effective_on=on, reason=f"{rnd.year}年度考核：{labels[d.decision]}",
                           recorded_by=by)
-    rnd.published_at = utcnow()
-    rnd.published_by_id = by.id
+    rnd.published_by_id, rnd.published_at = by.id, utcnow()
     db.session.flush()
     return list(decisions.values())
