@@ -195,14 +195,21 @@ EXPORT_COLUMNS = ("id", "at", "actor_id", "actor_label", "action", "table_name",
 
 
 def _export_rows(form: AuditFilterForm):  # noqa: ANN202
+    stmt = _audit_query(form).order_by(AuditEntry.id).execution_options(yield_per=2000)
+    result = db.session.scalars(stmt)
+    try:
+        yield from (_export_row(e) for e in result)
+    finally:
+        result.close()
+
+
+def _export_row(e: AuditEntry) -> list:
     import json
 
-    stmt = _audit_query(form).order_by(AuditEntry.id).execution_options(yield_per=2000)
-    for e in db.session.scalars(stmt):
-        yield [e.id, e.at.isoformat() + "Z", e.actor_id, e.actor_label, e.action, e.table_name, e.record_id,
-               None if e.before is None else json.dumps(e.before, ensure_ascii=False, sort_keys=True),
-               None if e.after is None else json.dumps(e.after, ensure_ascii=False, sort_keys=True),
-               e.prev_hash, e.hash]
+    return [e.id, e.at.isoformat() + "Z", e.actor_id, e.actor_label, e.action, e.table_name, e.record_id,
+            None if e.before is None else json.dumps(e.before, ensure_ascii=False, sort_keys=True),
+            None if e.after is None else json.dumps(e.after, ensure_ascii=False, sort_keys=True),
+            e.prev_hash, e.hash]
 
 
 @bp.route("/audit/export")

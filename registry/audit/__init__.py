@@ -298,16 +298,20 @@ def verify_chain(session: Session) -> ChainReport:
     prev = GENESIS
     checked = 0
     stmt = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
-    for entry in session.scalars(stmt):
-        checked += 1
-        if entry.prev_hash != prev:
-            return ChainReport(checked, entry.id, "prev_hash", prev)
-        expected = entry_hash(prev, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
-                              action=entry.action, table_name=entry.table_name, record_id=entry.record_id,
-                              before=entry.before, after=entry.after)
-        if expected != entry.hash:
-            return ChainReport(checked, entry.id, "hash", prev)
-        prev = entry.hash
+    result = session.scalars(stmt)  # a server-side cursor on PostgreSQL: close it even when stopping early
+    try:
+        for entry in result:
+            checked += 1
+            if entry.prev_hash != prev:
+                return ChainReport(checked, entry.id, "prev_hash", prev)
+            expected = entry_hash(prev, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
+                                  action=entry.action, table_name=entry.table_name, record_id=entry.record_id,
+                                  before=entry.before, after=entry.after)
+            if expected != entry.hash:
+                return ChainReport(checked, entry.id, "hash", prev)
+            prev = entry.hash
+    finally:
+        result.close()
     return ChainReport(checked, None, None, prev)
 
 

@@ -305,6 +305,7 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
     save landed first, by another tab, another person or a concurrent request, EditConflict is
     raised and the caller must roll back; nothing of this save is written.
     """
+    assignment_id = assignment.id  # still readable after a failed flush, for the EditConflict
     rnd = assignment.round
     if not is_open(rnd, today):
         raise RegistryError("round", N_("The review round is closed (open %(opens)s to %(closes)s): sheets can no longer be saved."),
@@ -314,7 +315,7 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
     items = tuple(items) if items is not None else sheet_items(assignment)
     attempted = {d.code: {"value": values.get(d.code), "comment": (comments.get(d.code) or "").strip()} for d in items}
     if assignment.version != expected_version:
-        raise EditConflict(assignment.id, expected_version, attempted)
+        raise EditConflict(assignment_id, expected_version, attempted)
     scores: dict[str, Any] = {}
     missing = []
     for decl in items:
@@ -333,7 +334,7 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
     try:
         db.session.flush()
     except StaleDataError:
-        raise EditConflict(assignment.id, expected_version, attempted) from None
+        raise EditConflict(assignment_id, expected_version, attempted) from None
     return assignment
 
 
