@@ -2,6 +2,12 @@
 
 Views never filter by role themselves: they start from these scoped queries and checks, so a
 guessed id of another institution finds nothing (404), exactly as a missing one would.
+
+Roles: admin sees everything. An institution account sees only its own institution (and its
+own published results). A reviewer sees institutions except those it has a conflict of
+interest with — derived from the registry (its own institution, the same operating entity, a
+shared parent organisation: hard, cannot be waived) or declared by itself (unless an admin
+waived it) — and only its own scoring sheets.
 """
 
 from __future__ import annotations
@@ -11,20 +17,48 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from registry.extensions import db
 from registry.models import Institution, Role
+from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
+
+
+def derived_conflict_clause(user: Any) -> ColumnElement[bool]:
+    """SQL condition on Institution: conflicts derived from the registry (hard) for this reviewer."""
+    affiliation = db.session.get(Institution, user.affiliation_id) if user.affiliation_id else None
+    if affiliation is None:
+        return false()
+    parts: list[ColumnElement[bool]] = [Institution.id == affiliation.id]
+    if affiliation.operating_entity:
+        parts.append(Institution.operating_entity == affiliation.operating_entity)
+    if affiliation.parent_organisation:
+        parts.append(Institution.parent_organisation == affiliation.parent_organisation)
+    return or_(*parts)
+
+
+def declared_conflict_clause(user: Any) -> ColumnElement[bool]:
+    """SQL condition on Institution: conflicts the reviewer declared and no admin waived."""
+    declared = select(ConflictOfInterest.institution_id).where(
+        ConflictOfInterest.reviewer_id == user.id, ConflictOfInterest.waived_at.is_(None))
+    return Institution.id.in_(declared)
+
+
+def conflict_clause(user: Any) -> ColumnElement[bool]:
+    """SQL condition on Institution: the reviewer may not see or score it."""
+    return or_(derived_conflict_clause(user), declared_conflict_clause(user))
 
 
 def institutions_query(user: Any = None) -> Select:
-    """Institutions the user may see: all for staff and reviewers, only its own for an institution."""
+    """Institutions the user may see: all for staff, all but conflicted ones for reviewers, its own for an institution."""
     user = user or current_user
     stmt = select(Institution)
     if not user.is_authenticated:
-        return stmt.where(False)
+        return stmt.where(false())
     if user.role is Role.INSTITUTION:
         stmt = stmt.where(Institution.id == user.institution_id)
+    elif user.role is Role.REVIEWER:
+        stmt = stmt.where(~conflict_clause(user))
     return stmt
 
 
@@ -34,6 +68,53 @@ def get_institution_or_404(institution_id: int, user: Any = None) -> Institution
     if found is None:
         abort(404)
     return found
+
+
+def visible_institution_ids(user: Any = None) -> Select:
+    """Subquery of the ids of institutions the user may see (for filtering other tables)."""
+    return institutions_query(user).with_only_columns(Institution.id)
+
+
+def assignments_query(user: Any = None) -> Select:
+    """Scoring sheets: all for admins, a reviewer's own (never of a conflicted institution), none otherwise."""
+    user = user or current_user
+    stmt = select(ReviewAssignment)
+    if not user.is_authenticated or user.role is Role.INSTITUTION:
+        return stmt.where(false())
+    if user.role is Role.REVIEWER:
+        stmt = stmt.where(ReviewAssignment.reviewer_id == user.id,
+                          ReviewAssignment.institution_id.in_(visible_institution_ids(user)))
+    return stmt
+
+
+def get_assignment_or_404(assignment_id: int, user: Any = None) -> ReviewAssignment:
+    found = db.session.scalar(assignments_query(user).where(ReviewAssignment.id == assignment_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def conflicts_query(user: Any = None) -> Select:
+    """Declared conflicts: all for admins, a reviewer's own."""
+    user = user or current_user
+    stmt = select(ConflictOfInterest)
+    if not user.is_authenticated or user.role is Role.INSTITUTION:
+        return stmt.where(false())
+    if user.role is Role.REVIEWER:
+        stmt = stmt.where(ConflictOfInterest.reviewer_id == user.id)
+    return stmt
+
+
+def published_decisions_query(user: Any = None) -> Select:
+    """Decisions of published rounds the user may see: admins all, an institution its own."""
+    user = user or current_user
+    stmt = (select(ReviewDecision).join(ReviewRound, ReviewDecision.round_id == ReviewRound.id)
+            .where(ReviewRound.published_at.is_not(None), ReviewDecision.signed_at.is_not(None)))
+    if not user.is_authenticated or user.role is Role.REVIEWER:
+        return stmt.where(false())
+    if user.role is Role.INSTITUTION:
+        stmt = stmt.where(and_(ReviewDecision.institution_id == user.institution_id))
+    return stmt
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -53,3 +134,6 @@ def roles_required(*roles: Role) -> Callable:
 
 
 admin_required = roles_required(Role.ADMIN)
+reviewer_required = roles_required(Role.REVIEWER)
+staff_required = roles_required(Role.ADMIN, Role.REVIEWER)
+institution_required = roles_required(Role.INSTITUTION)

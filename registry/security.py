@@ -1,8 +1,25 @@
-"""Security headers, the session's user loader, and login throttling helpers."""
+"""Security headers, session expiry, the session's user loader, and login throttling settings.
+
+Sessions: the cookie is HttpOnly and SameSite=Lax; set FUHUA_SESSION_COOKIE_SECURE=true when
+served over HTTPS. A login makes the session permanent, so it expires after
+PERMANENT_SESSION_LIFETIME (Flask also refuses older signed cookies), and it ends after
+SESSION_IDLE_TIMEOUT without a request. A cookie that was tampered with fails its signature and
+the request is anonymous.
+
+Throttling (registry.auth.operations.authenticate): an account locks after LOGIN_MAX_FAILURES
+wrong passwords for LOGIN_LOCKOUT; one client address gets at most LOGIN_IP_MAX_FAILURES
+failures (any usernames) within LOGIN_IP_WINDOW, counted in the login_failures table (shared
+by every worker). Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so remote_addr is
+the client's address.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import time
+from datetime import timedelta
+
+from flask import Flask, Response, flash, session
+from flask_login import logout_user
 
 from registry.extensions import db, login_manager
 
@@ -12,8 +29,21 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+#: defaults for settings not (yet) in registry/config.py
+DEFAULTS = {
+    "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+    "LOGIN_IP_MAX_FAILURES": 20,
+    "LOGIN_IP_WINDOW": timedelta(minutes=15),
+}
+
 
 def init_app(app: Flask) -> None:
+    from registry import audit
+
+    audit.install()
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -22,10 +52,38 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    @app.before_request
+    def _expire_sessions() -> None:
+        if "_user_id" not in session:
+            return
+        now = int(time.time())
+        login_at = session.get("login_at")
+        seen_at = session.get("seen_at")
+        lifetime = app.permanent_session_lifetime.total_seconds()
+        idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+        if (not isinstance(login_at, int) or not isinstance(seen_at, int)
+                or now - login_at > lifetime or now - seen_at > idle):
+            logout_user()
+            session.clear()
+            from flask_babel import gettext as _
+
+            flash(_("Your session has expired. Please log in again."), "info")
+            return
+        session["seen_at"] = now
+
+
+def start_session() -> None:
+    """Call right after login_user: the session expires by lifetime and by idleness from now."""
+    now = int(time.time())
+    session.permanent = True
+    session["login_at"] = now
+    session["seen_at"] = now
+
 
 @login_manager.user_loader
 def load_user(user_id: str):  # noqa: ANN201
     """Sessions carry "id:session_version"; a bumped version (password change, lock) logs the session out."""
+    from registry.audit import remember_request_user
     from registry.models import User
 
     try:
@@ -35,4 +93,6 @@ def load_user(user_id: str):  # noqa: ANN201
         return None
     if user is None or str(user.session_version) != raw_version or not user.is_enabled:
         return None
+    remember_request_user(user)
     return user
+

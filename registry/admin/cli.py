@@ -1,8 +1,134 @@
-"""`fuhua users` commands."""
+"""`fuhua users` commands: create and manage accounts from the command line."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask.cli import AppGroup
 
 users_cli = AppGroup("users", help="Accounts.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _user(username: str):  # noqa: ANN202
+    from sqlalchemy import select
+
+    from registry.extensions import db
+    from registry.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No account is called “{username}”.")
+    return user
+
+
+def _fail(error) -> None:  # noqa: ANN001
+    from registry.extensions import db
+
+    db.session.rollback()
+    raise click.ClickException(f"{error.field}: {error}" if error.field else str(error))
+
+
+@users_cli.command("create")
+@click.option("--role", "role", required=True, type=click.Choice(["admin", "reviewer", "institution"]))
+@click.option("--username", required=True)
+@click.option("--institution", "institution_code", help="Credit code (or id) of the institution an institution account reports for.")
+@click.option("--affiliation", "affiliation_code", help="Credit code (or id) of a reviewer's own institution (conflict checks).")
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def create_cmd(role: str, username: str, institution_code: str | None, affiliation_code: str | None,
+               display_name: str | None, password_stdin: bool) -> None:
+    """Create an account; the password is prompted for (or read from stdin), never given as an argument."""
+    from registry.audit import acting_as, cli_label
+    from registry.auth.operations import create_user, find_institution
+    from registry.errors_domain import RegistryError
+    from registry.extensions import db
+
+    institution = affiliation = None
+    if institution_code:
+        institution = find_institution(institution_code)
+        if institution is None:
+            raise click.ClickException(f"No institution has the credit code or id “{institution_code}”.")
+    if affiliation_code:
+        affiliation = find_institution(affiliation_code)
+        if affiliation is None:
+            raise click.ClickException(f"No institution has the credit code or id “{affiliation_code}”.")
+    password = _read_password(password_stdin)
+    with acting_as(cli_label("users create")):
+        try:
+            user = create_user(username=username, role=role, password=password, institution=institution,
+                               affiliation=affiliation, display_name=display_name)
+        except RegistryError as error:
+            _fail(error)
+        db.session.commit()
+    click.secho(f"Created {role} account “{user.username}”"
+                + (f" for {institution.name}" if institution else "") + ".", fg="green")
+
+
+@users_cli.command("list")
+def list_cmd() -> None:
+    """List accounts with role, binding and state."""
+    from sqlalchemy import select
+
+    from registry.extensions import db
+    from registry.models import User
+
+    for u in db.session.scalars(select(User).order_by(User.role, User.username)):
+        bound = f" → {u.institution.name}" if u.institution else ""
+        state = "" if u.is_enabled else " (disabled)"
+        click.echo(f"{u.username:20} {u.role.value:12}{bound}{state}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True)
+def set_password_cmd(username: str, password_stdin: bool) -> None:
+    """Reset a password; the account's sessions end everywhere."""
+    from registry.audit import acting_as, cli_label
+    from registry.auth.operations import set_password
+    from registry.errors_domain import RegistryError
+    from registry.extensions import db
+
+    user = _user(username)
+    password = _read_password(password_stdin)
+    with acting_as(cli_label("users set-password")):
+        try:
+            set_password(user, password)
+        except RegistryError as error:
+            _fail(error)
+        db.session.commit()
+    click.secho(f"Password of “{username}” reset.", fg="green")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_cmd(username: str) -> None:
+    """Disable an account (its sessions end at once)."""
+    from registry.audit import acting_as, cli_label
+    from registry.auth.operations import set_enabled
+    from registry.extensions import db
+
+    with acting_as(cli_label("users disable")):
+        set_enabled(_user(username), False)
+        db.session.commit()
+    click.secho(f"“{username}” disabled.", fg="green")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_cmd(username: str) -> None:
+    """Re-enable a disabled account."""
+    from registry.audit import acting_as, cli_label
+    from registry.auth.operations import set_enabled
+    from registry.extensions import db
+
+    with acting_as(cli_label("users enable")):
+        set_enabled(_user(username), True)
+        db.session.commit()
+    click.secho(f"“{username}” enabled.", fg="green")

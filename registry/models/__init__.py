@@ -1,6 +1,7 @@
 """Every model module, imported so Alembic autogenerate and create_all see them."""
 
 from registry.models.assessments import AssessmentResult, AssessmentRun
+from registry.models.audit import AuditEntry, LoginFailure
 from registry.models.base import Base
 from registry.models.enums import (
     CarrierType,
@@ -16,11 +17,13 @@ from registry.models.enums import (
 from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
 from registry.models.reports import SelfReport, Upload
+from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
 from registry.models.tenants import Firm, Tenancy
 from registry.models.users import User
 
 __all__ = [
-    "AssessmentResult", "AssessmentRun", "Base", "CarrierType", "EndReason", "Firm", "GraduationCriterion",
-    "Institution", "LegalForm", "Level", "Recognition", "Role", "SelfReport", "Status", "StatusChange",
+    "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "ConflictOfInterest", "CarrierType", "EndReason", "Firm", "GraduationCriterion",
+    "Institution", "LegalForm", "Level", "LoginFailure", "Recognition", "ReviewAssignment", "ReviewDecision",
+    "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
     "Subclass", "Tenancy", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

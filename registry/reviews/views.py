@@ -1,0 +1,393 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from registry import access
+from registry.errors_domain import RegistryError
+from registry.extensions import db
+from registry.labels import label_for
+from registry.models import CarrierType, Institution, Role, User
+from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
+from registry.reviews import bp
+from registry.reviews import operations as ops
+from registry.reviews.forms import (
+    ActionForm,
+    AssignForm,
+    ConflictForm,
+    DecisionForm,
+    RoundForm,
+    WaiveForm,
+    sheet_form,
+)
+
+
+def _get_round(round_id: int) -> ReviewRound:
+    rnd = db.session.get(ReviewRound, round_id)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+def _flash_form_errors(form) -> None:  # noqa: ANN001
+    for name, errors in form.errors.items():
+        label = getattr(getattr(form, name, None), "label", None)
+        for e in errors:
+            flash(f"{label.text}: {e}" if label is not None else e, "danger")
+
+
+@bp.route("/")
+@access.staff_required
+def index():
+    if current_user.role is Role.ADMIN:
+        rounds = db.session.scalars(select(ReviewRound).order_by(ReviewRound.year.desc(), ReviewRound.category)).all()
+        form = RoundForm()
+        form.category.choices = [SelectChoice(c.value, label_for(c)) for c in CarrierType]
+        return render_template("reviews/index_admin.html", rounds=rounds, form=form)
+    sheets = db.session.scalars(access.assignments_query().join(ReviewRound)
+                                .order_by(ReviewRound.year.desc(), ReviewAssignment.id)).all()
+    return render_template("reviews/index_reviewer.html", sheets=sheets, is_open=ops.is_open)
+
+
+@bp.route("/rounds/new", methods=["POST"])
+@access.admin_required
+def round_new():
+    form = RoundForm()
+    form.category.choices = [SelectChoice(c.value, label_for(c)) for c in CarrierType]
+    if form.validate_on_submit():
+        try:
+            rnd = ops.create_round(year=form.year.data, category=form.category.data, opens_on=form.opens_on.data,
+                                   closes_on=form.closes_on.data, cap_per_reviewer=form.cap_per_reviewer.data,
+                                   reviewers_per_institution=form.reviewers_per_institution.data)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Review round created."), "success")
+            return redirect(url_for("reviews.round", round_id=rnd.id))
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("reviews.index"))
+
+
+@bp.route("/rounds/<int:round_id>")
+@access.admin_required
+def round(round_id: int):  # noqa: A001 — the endpoint name users see in URLs
+    rnd = _get_round(round_id)
+    institutions = ops.round_institutions(rnd)
+    sheets = db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == rnd.id)
+                                .order_by(ReviewAssignment.id)).all()
+    by_inst: dict[int, list[ReviewAssignment]] = {}
+    for s in sheets:
+        by_inst.setdefault(s.institution_id, []).append(s)
+    decisions = {d.institution_id: d for d in db.session.scalars(
+        select(ReviewDecision).where(ReviewDecision.round_id == rnd.id))}
+    summaries = {}
+    for inst in institutions:
+        try:
+            summaries[inst.id] = ops.institution_scores(rnd, inst)
+        except RegistryError as error:
+            summaries[inst.id] = error
+    form = _assign_form(rnd)
+    return render_template("reviews/round.html", round=rnd, institutions=institutions, by_inst=by_inst,
+                           decisions=decisions, summaries=summaries, form=form, action=ActionForm(),
+                           is_open=ops.is_open(rnd))
+
+
+def _assign_form(rnd: ReviewRound) -> AssignForm:
+    form = AssignForm()
+    reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER, User.is_enabled.is_(True))
+                                   .order_by(User.username)).all()
+    form.reviewer_id.choices = [SelectChoice(u.id, u.display_name or u.username) for u in reviewers]
+    form.institution_id.choices = [SelectChoice(i.id, i.name) for i in ops.round_candidates(rnd)]
+    return form
+
+
+@bp.route("/rounds/<int:round_id>/assign", methods=["POST"])
+@access.admin_required
+def assign(round_id: int):
+    rnd = _get_round(round_id)
+    form = _assign_form(rnd)
+    if form.validate_on_submit():
+        try:
+            ops.assign(rnd, db.session.get(User, form.reviewer_id.data),
+                       db.session.get(Institution, form.institution_id.data), by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Reviewer assigned."), "success")
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("reviews.round", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/auto-assign", methods=["POST"])
+@access.admin_required
+def auto_assign(round_id: int):
+    rnd = _get_round(round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            report = ops.auto_assign(rnd, by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(n)s assignments made.", n=report.created), "success")
+            if report.short:
+                names = "、".join(f"{inst.name} ({missing})" for inst, missing in report.short)
+                flash(_("Not enough eligible reviewers for: %(names)s", names=names), "warning")
+    return redirect(url_for("reviews.round", round_id=round_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@access.admin_required
+def unassign(assignment_id: int):
+    assignment = access.get_assignment_or_404(assignment_id)
+    round_id = assignment.round_id
+    if ActionForm().validate_on_submit():
+        try:
+            ops.unassign(assignment)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Assignment withdrawn."), "success")
+    return redirect(url_for("reviews.round", round_id=round_id))
+
+
+# --- scoring sheets -------------------------------------------------------------------------
+
+
+def _sheet_data(assignment: ReviewAssignment, items) -> dict:  # noqa: ANN001
+    data = {"version": assignment.version}
+    for d in items:
+        data[f"score_{d.code}"] = assignment.value(d.code)
+        data[f"comment_{d.code}"] = assignment.comment(d.code)
+    return data
+
+
+@bp.route("/sheets/<int:assignment_id>", methods=["GET", "POST"])
+@access.staff_required
+def sheet(assignment_id: int):
+    assignment = access.get_assignment_or_404(assignment_id)
+    try:
+        items = ops.sheet_items(assignment)
+    except RegistryError as error:
+        flash(error.render(), "danger")
+        return render_template("reviews/sheet.html", assignment=assignment, form=None, items=(), editable=False,
+                               conflict=None), 422
+    editable = (current_user.role is Role.REVIEWER and assignment.status == "draft" and ops.is_open(assignment.round))
+    form = sheet_form(items, data=_sheet_data(assignment, items))
+    if request.method == "POST":
+        if current_user.role is not Role.REVIEWER:
+            abort(403)  # admins read sheets; only the reviewer scores
+        if not form.validate_on_submit():
+            return render_template("reviews/sheet.html", assignment=assignment, form=form, items=items,
+                                   editable=editable, conflict=None), 422
+        submit = request.form.get("action") == "submit"
+        values = {d.code: form[f"score_{d.code}"].data for d in items}
+        comments = {d.code: form[f"comment_{d.code}"].data or "" for d in items}
+        try:
+            expected = int(form.version.data)
+        except (TypeError, ValueError):
+            abort(400)
+        try:
+            ops.save_sheet(assignment, values=values, comments=comments, expected_version=expected, submit=submit,
+                           items=items)
+        except ops.EditConflict as clash:
+            db.session.rollback()
+            assignment = access.get_assignment_or_404(assignment_id)
+            saved = _sheet_data(assignment, items)
+            changes = [(d, clash.attempted[d.code]["value"], saved[f"score_{d.code}"],
+                        clash.attempted[d.code]["comment"], saved[f"comment_{d.code}"]) for d in items]
+            form.version.data = assignment.version  # the next save, if the editor confirms, goes over this one
+            flash(_("Someone else saved this sheet after you opened it. Nothing of yours was saved: compare below, "
+                    "then save again."), "danger")
+            return render_template("reviews/sheet.html", assignment=assignment, form=form, items=items,
+                                   editable=assignment.status == "draft", conflict=changes), 409
+        except RegistryError as error:
+            db.session.rollback()
+            assignment = access.get_assignment_or_404(assignment_id)
+            field = form._fields.get(f"score_{error.field}")
+            if field is not None:
+                field.errors = [*field.errors, error.render()]
+            else:
+                flash(error.render(), "danger")
+            return render_template("reviews/sheet.html", assignment=assignment, form=form, items=items,
+                                   editable=editable, conflict=None), 422
+        db.session.commit()
+        flash(_("Sheet submitted. Thank you.") if submit else _("Draft saved."), "success")
+        return redirect(url_for("reviews.sheet", assignment_id=assignment_id))
+    return render_template("reviews/sheet.html", assignment=assignment, form=form, items=items, editable=editable,
+                           conflict=None, action=ActionForm())
+
+
+@bp.route("/sheets/<int:assignment_id>/reopen", methods=["POST"])
+@access.admin_required
+def reopen(assignment_id: int):
+    assignment = access.get_assignment_or_404(assignment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            ops.reopen_sheet(assignment)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Sheet reopened: the reviewer can edit it again."), "success")
+    return redirect(url_for("reviews.sheet", assignment_id=assignment_id))
+
+
+# --- conflicts of interest ------------------------------------------------------------------
+
+
+@bp.route("/conflicts", methods=["GET", "POST"])
+@access.staff_required
+def conflicts():
+    form = ConflictForm()
+    if current_user.role is Role.REVIEWER:
+        form.institution_id.choices = [SelectChoice(i.id, i.name) for i in db.session.scalars(
+            access.institutions_query().order_by(Institution.name))]
+    if request.method == "POST":
+        if current_user.role is not Role.REVIEWER:
+            abort(403)
+        if form.validate_on_submit():
+            institution = access.get_institution_or_404(form.institution_id.data)
+            try:
+                ops.declare_conflict(current_user, institution, form.reason.data)
+            except RegistryError as error:
+                db.session.rollback()
+                flash(error.render(), "danger")
+            else:
+                db.session.commit()
+                flash(_("Conflict of interest declared. You will not be assigned to this institution."), "success")
+                return redirect(url_for("reviews.conflicts"))
+        else:
+            _flash_form_errors(form)
+    rows = db.session.scalars(access.conflicts_query().order_by(ConflictOfInterest.declared_at.desc())).all()
+    return render_template("reviews/conflicts.html", form=form, conflicts=rows, waive_form=WaiveForm())
+
+
+@bp.route("/conflicts/<int:conflict_id>/waive", methods=["POST"])
+@access.admin_required
+def waive(conflict_id: int):
+    conflict = db.session.scalar(access.conflicts_query().where(ConflictOfInterest.id == conflict_id))
+    if conflict is None:
+        abort(404)
+    form = WaiveForm()
+    if form.validate_on_submit():
+        try:
+            ops.waive_conflict(conflict, reason=form.waived_reason.data, by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Conflict waived."), "success")
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("reviews.conflicts"))
+
+
+# --- decisions, sign-off, publication -------------------------------------------------------
+
+
+def _decision_page(rnd: ReviewRound, inst: Institution, form: DecisionForm, status: int = 200):  # noqa: ANN202
+    try:
+        summary = ops.institution_scores(rnd, inst)
+    except RegistryError as error:
+        summary = error
+    sheets = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id == inst.id)).all()
+    decision = db.session.scalar(select(ReviewDecision).where(
+        ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id == inst.id))
+    result = ops.latest_result(inst, rnd.year)
+    from flask import current_app
+
+    result_url = None
+    if result is not None and "assessments.result" in current_app.view_functions:
+        try:
+            result_url = url_for("assessments.result", result_id=result.id)
+        except Exception:  # noqa: BLE001 — the endpoint may take other arguments
+            result_url = None
+    return render_template("reviews/decide.html", round=rnd, institution=inst, summary=summary, sheets=sheets,
+                           decision=decision, result=result, result_url=result_url, form=form,
+                           action=ActionForm()), status
+
+
+@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>", methods=["GET", "POST"])
+@access.admin_required
+def decide(round_id: int, institution_id: int):
+    rnd = _get_round(round_id)
+    inst = access.get_institution_or_404(institution_id)
+    existing = db.session.scalar(select(ReviewDecision).where(
+        ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id == inst.id))
+    form = DecisionForm(obj=existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            ops.record_decision(rnd, inst, decision=form.decision.data, reason=form.reason.data, by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            rnd, inst = _get_round(round_id), access.get_institution_or_404(institution_id)
+            target = getattr(form, error.field or "", None)
+            if target is not None:
+                target.errors = [*target.errors, error.render()]
+            else:
+                flash(error.render(), "danger")
+            return _decision_page(rnd, inst, form, 422)
+        db.session.commit()
+        flash(_("Decision recorded. Sign it when it is final."), "success")
+        return redirect(url_for("reviews.decide", round_id=round_id, institution_id=institution_id))
+    return _decision_page(rnd, inst, form, 422 if form.errors else 200)
+
+
+@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>/sign", methods=["POST"])
+@access.admin_required
+def sign(round_id: int, institution_id: int):
+    rnd = _get_round(round_id)
+    inst = access.get_institution_or_404(institution_id)
+    decision = db.session.scalar(select(ReviewDecision).where(
+        ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id == inst.id))
+    if decision is None:
+        flash(_("Record a decision before signing it."), "danger")
+    elif ActionForm().validate_on_submit():
+        try:
+            ops.sign_decision(decision, by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("Decision signed."), "success")
+    return redirect(url_for("reviews.decide", round_id=round_id, institution_id=institution_id))
+
+
+@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@access.admin_required
+def publish(round_id: int):
+    rnd = _get_round(round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            ops.publish_round(rnd, by=current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            flash(error.render(), "danger")
+        else:
+            db.session.commit()
+            flash(_("The %(year)s results are published; institutions can see their own.", year=rnd.year), "success")
+    return redirect(url_for("reviews.round", round_id=round_id))
+
+
+@bp.route("/my-results")
+@access.institution_required
+def my_results():
+    decisions = db.session.scalars(access.published_decisions_query().order_by(ReviewRound.year.desc())).all()
+    return render_template("reviews/my_results.html", decisions=decisions)

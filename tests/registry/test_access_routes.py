@@ -1,0 +1,163 @@
+"""Every route, for every role: no one reads or changes what their role does not allow.
+
+The test walks app.url_map, so routes added later are covered automatically — but only once
+they are classified: a route (or a method, or a URL parameter) missing from the tables below
+fails the test with a list of what needs an explicit decision.
+
+For each role the test requests every route with ids the role may see, and — where the role
+may use the route — again with ids it may not see (another institution's id, another
+reviewer's sheet, an institution the reviewer is conflicted with). A refusal is 403 or 404
+(logged-in) or a redirect to the login page (anonymous), and it must leave the audit log, and
+therefore every audited table, unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from flask import Flask
+
+from registry.extensions import db
+from tests.registry.test_review_fixtures import World, app, audit_count, client_for, world  # noqa: F401
+
+ANON, ADMIN, REVIEWER, INSTITUTION = "anonymous", "admin", "reviewer", "institution"
+ROLES = (ANON, ADMIN, REVIEWER, INSTITUTION)
+USERS = frozenset({ADMIN, REVIEWER, INSTITUTION})
+STAFF = frozenset({ADMIN, REVIEWER})
+ADMINS = frozenset({ADMIN})
+PUBLIC = "public"  # anyone, logged in or not (only checked not to fail)
+
+#: endpoint → method → who may use it. Everyone else must be refused.
+POLICY: dict[str, dict[str, frozenset[str] | str]] = {
+    "static": {"GET": PUBLIC},
+    "root": {"GET": PUBLIC},  # a redirect to the registry
+    "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
+    "auth.logout": {"POST": USERS},
+    "institutions.index": {"GET": USERS},
+    "stats.index": {"GET": STAFF},
+    "admin.users": {"GET": ADMINS},
+    "admin.user_new": {"GET": ADMINS, "POST": ADMINS},
+    "admin.user_edit": {"GET": ADMINS, "POST": ADMINS},
+    "admin.user_password": {"POST": ADMINS},
+    "admin.user_enabled": {"POST": ADMINS},
+    "admin.user_sessions": {"POST": ADMINS},
+    "admin.audit": {"GET": ADMINS},
+    "admin.audit_export": {"GET": ADMINS},
+    "reviews.index": {"GET": STAFF},
+    "reviews.round_new": {"POST": ADMINS},
+    "reviews.round": {"GET": ADMINS},
+    "reviews.assign": {"POST": ADMINS},
+    "reviews.auto_assign": {"POST": ADMINS},
+    "reviews.unassign": {"POST": ADMINS},
+    "reviews.sheet": {"GET": STAFF, "POST": frozenset({REVIEWER})},
+    "reviews.reopen": {"POST": ADMINS},
+    "reviews.conflicts": {"GET": STAFF, "POST": frozenset({REVIEWER})},
+    "reviews.waive": {"POST": ADMINS},
+    "reviews.decide": {"GET": ADMINS, "POST": ADMINS},
+    "reviews.sign": {"POST": ADMINS},
+    "reviews.publish": {"POST": ADMINS},
+    "reviews.my_results": {"GET": frozenset({INSTITUTION})},
+}
+
+#: URL parameter → (world, role) → (an id the role may see, an id it may not see or None)
+PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
+    "filename": lambda w, role: ("fuhua.css", None),
+    "institution_id": lambda w, role: (w.own, {INSTITUTION: w.other, REVIEWER: w.conflicted}.get(role)),
+    "assignment_id": lambda w, role: (w.sheet, w.other_sheet if role == REVIEWER else None),
+    "round_id": lambda w, role: (w.round, None),
+    "user_id": lambda w, role: (w.reviewer2, None),
+    "conflict_id": lambda w, role: (w.conflict, w.other_conflict if role == REVIEWER else None),
+    "result_id": lambda w, role: (w.result, None),
+    "year": lambda w, role: (2020, None),
+}
+
+USERNAMES = {ADMIN: "boss", REVIEWER: "rev", INSTITUTION: "inst"}
+
+
+def _routes(app: Flask) -> list[tuple[str, str, object]]:
+    """(endpoint, method, rule) of every route; fails listing anything not classified above."""
+    missing: list[str] = []
+    found = []
+    for rule in app.url_map.iter_rules():
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        policy = POLICY.get(rule.endpoint)
+        if policy is None:
+            missing.append(f"route {rule.endpoint} ({rule.rule}) has no access policy")
+            continue
+        for method in methods:
+            if method not in policy:
+                missing.append(f"method {method} of {rule.endpoint} has no access policy")
+            found.append((rule.endpoint, method, rule))
+        for arg in rule.arguments:
+            if arg not in PARAMS:
+                missing.append(f"URL parameter <{arg}> of {rule.endpoint} has no test value")
+    assert not missing, "Classify these in tests/registry/test_access_routes.py:\n" + "\n".join(missing)
+    return found
+
+
+def _refused(response, role: str) -> bool:
+    if role == ANON:
+        return response.status_code in (302, 401) and "/auth/login" in response.headers.get("Location", "/auth/login")
+    return response.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_respects_the_role(app: Flask, world: World, role: str) -> None:
+    with app.app_context():
+        routes = _routes(app)
+        client = app.test_client() if role == ANON else client_for(app, USERNAMES[role])
+        failures: list[str] = []
+
+        def check(endpoint: str, method: str, rule, values: dict, allowed: bool) -> None:  # noqa: ANN001
+            url = rule.build(values, append_unknown=False)[1]
+            before = audit_count()
+            response = client.open(url, method=method, data={})
+            response.close()
+            db.session.remove()
+            changed = audit_count() != before
+            if allowed:
+                if response.status_code >= 500 or response.status_code in (401, 403) or (
+                        role != ANON and "/auth/login" in response.headers.get("Location", "")):
+                    failures.append(f"{role} {method} {url} ({endpoint}) should be allowed, got {response.status_code}")
+                elif method == "GET" and response.status_code == 404:
+                    failures.append(f"{role} GET {url} ({endpoint}) should be visible, got 404")
+            else:
+                if not _refused(response, role):
+                    failures.append(f"{role} {method} {url} ({endpoint}) should be refused, got {response.status_code}")
+                if changed:
+                    failures.append(f"{role} {method} {url} ({endpoint}) was refused but changed data")
+
+        # reads before writes, refusals before permitted writes: a permitted write cannot mask a refusal
+        ordered = sorted(routes, key=lambda r: (r[1] != "GET", r[0]))
+        allowed_writes = []
+        for endpoint, method, rule in ordered:
+            who = POLICY[endpoint][method]
+            if who == PUBLIC:
+                if method == "GET":
+                    own = {a: PARAMS[a](world, role)[0] for a in rule.arguments}
+                    response = client.get(rule.build(own, append_unknown=False)[1])
+                    response.close()
+                    assert response.status_code < 500
+                continue
+            allowed = role in who
+            own = {a: PARAMS[a](world, role)[0] for a in rule.arguments}
+            if allowed and method != "GET":
+                allowed_writes.append((endpoint, method, rule, own))
+            else:
+                check(endpoint, method, rule, own, allowed)
+            if allowed:
+                for arg in rule.arguments:
+                    forbidden = PARAMS[arg](world, role)[1]
+                    if forbidden is not None:
+                        check(endpoint, method, rule, {**own, arg: forbidden}, allowed=False)
+        for endpoint, method, rule, own in allowed_writes:
+            if endpoint != "auth.logout":  # logging out would end the walk
+                check(endpoint, method, rule, own, allowed=True)
+        assert not failures, "\n".join(failures)
+
+
+def test_policy_table_has_no_stale_entries(app: Flask) -> None:
+    """An entry for a route that no longer exists is a decision nobody is checking."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(set(POLICY) - endpoints) == []
