@@ -42,6 +42,14 @@ class Config:
     # failed logins before an account is locked, and for how long
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
+    # failed logins from one client address (any usernames) within LOGIN_IP_WINDOW before 429
+    LOGIN_IP_MAX_FAILURES = 20
+    LOGIN_IP_WINDOW = timedelta(minutes=15)
+    # a session unused for this long is logged out (PERMANENT_SESSION_LIFETIME caps its total age)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    # where the review workflow finds a system's reviewer-scored items: (category, year, subclass) -> system;
+    # None means assessment.load_system
+    REVIEW_SYSTEM_LOADER = None
     # run Alembic migrations on start, so a new install or an upgrade needs no extra step
     AUTO_MIGRATE = True
     # label shown on every page while the database holds synthetic demo data

@@ -13,6 +13,7 @@ MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("assessments.recommendations", _l("Recommendations"), ("admin",)),
     ("reviews.index", _l("Reviews"), ("admin", "reviewer")),
     ("reports.mine", _l("My reports"), ("institution",)),
+    ("reviews.my_results", _l("My results"), ("institution",)),
     ("admin.users", _l("Accounts"), ("admin",)),
     ("admin.audit", _l("Audit log"), ("admin",)),
 )

@@ -16,7 +16,6 @@ the client's address.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from flask import Flask, Response, flash, session
 from flask_login import logout_user
@@ -29,20 +28,11 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
-#: defaults for settings not (yet) in registry/config.py
-DEFAULTS = {
-    "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
-    "LOGIN_IP_MAX_FAILURES": 20,
-    "LOGIN_IP_WINDOW": timedelta(minutes=15),
-}
-
 
 def init_app(app: Flask) -> None:
     from registry import audit
 
     audit.install()
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
 
     @app.after_request
     def _headers(response: Response) -> Response:

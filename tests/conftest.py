@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, request_started
 from flask.testing import FlaskClient
 
 from registry import create_app
@@ -53,10 +53,22 @@ def app(tmp_path: Path) -> Iterator[Flask]:
 
         ensure_reference_data()
         db.session.commit()
+    # Requests made while a test holds an app context (the `session` fixture) would share that
+    # context's `g`, so Flask-Login would keep the first request's user for every later request.
+    # In production each request has a fresh `g`; give each test request one too.
+    request_started.connect(_fresh_request_globals, app)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_request_globals(sender: Flask, **_extra: object) -> None:
+    from flask import g
+
+    for name in ("_login_user", "fuhua_actor"):
+        g.pop(name, None)
+    db.session.expire_all()  # no stale rows from the previous request's identity map
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "auth.logout": {"POST": USERS},
     "institutions.index": {"GET": USERS},
     "stats.index": {"GET": STAFF},
+    "exports.national_incubators": {"GET": STAFF},
     "admin.users": {"GET": ADMINS},
     "admin.user_new": {"GET": ADMINS, "POST": ADMINS},
     "admin.user_edit": {"GET": ADMINS, "POST": ADMINS},

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask
 
 from assessment.inputs import InputDecl, InputSet
 from registry.extensions import db
@@ -44,14 +44,6 @@ def system_loader(category: str, year: int, subclass: str | None) -> TestSystem:
     return TestSystem(InputSet(ITEMS), policy)
 
 
-def _fresh_request_globals(sender: Flask, **_extra: Any) -> None:
-    from flask import g
-
-    for name in ("_login_user", "fuhua_actor"):
-        g.pop(name, None)
-    db.session.expire_all()  # and no stale rows from the previous request's identity map
-
-
 @pytest.fixture
 def app(app: Flask) -> Flask:
     """The shared app, with the test indicator systems (and a stand-in statistics page until it is merged)."""
@@ -62,15 +54,6 @@ def app(app: Flask) -> Flask:
 def add_stand_ins(app: Flask) -> None:
     """Test indicator systems, a fresh `g` per request, and pages other branches build."""
     app.config["REVIEW_SYSTEM_LOADER"] = system_loader
-    # Requests made while a test holds an app context (the `session` fixture) share that context's
-    # `g`, so Flask-Login would keep the first request's user for every later request of any
-    # client. In production each request has a fresh `g`; give each test request one too.
-    request_started.connect(_fresh_request_globals, app)
-    if "stats.index" not in app.view_functions:
-        # base.html links to the statistics page, which another branch builds
-        from registry.access import staff_required
-
-        app.add_url_rule("/stats/", "stats.index", staff_required(lambda: "statistics"))
 
 
 @dataclass
