@@ -49,3 +49,13 @@ OPERATION_MESSAGES = (
     N_('The firm is already hosted by another carrier from %(start)s.'),
     N_('This overlaps the %(level)s recognition in force from %(start)s to %(end)s.'),
 )
+
+#: strings of templates/_macros/forms.html used by the registry forms: Babel's extractor skips
+#: directories whose name starts with "_", so they are marked here until babel.cfg lists that folder
+SHARED_TEMPLATE_MESSAGES = (
+    N_("Please correct the highlighted fields."),
+    N_("Pages"),
+    N_("Previous"),
+    N_("Next"),
+    N_("Page %(page)s of %(pages)s"),
+)

@@ -150,9 +150,11 @@ def update_institution(inst: Institution, **fields: Any) -> Institution:
     """Change registry facts; recognitions and status have their own operations (they are history)."""
     for forbidden in ("status", "recognitions"):
         fields.pop(forbidden, None)
-    _apply(inst, fields)
-    _check_institution(inst)
-    _check_unique_uscc(inst)
+    # nothing of the half-applied edit may reach the database (unique index, lookups) before it is checked
+    with db.session.no_autoflush:
+        _apply(inst, fields)
+        _check_institution(inst)
+        _check_unique_uscc(inst)
     db.session.flush()
     return inst
 
