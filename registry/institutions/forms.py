@@ -13,6 +13,7 @@ import json
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from registry.labels import LABELS
@@ -69,14 +70,15 @@ class ChoiceField(SelectField):
     def pre_validate(self, form):  # noqa: ANN001, ANN201
         if self.data in (None, ""):
             return  # DataRequired, where present, reports the missing value
-        if self.data not in {str(value) for value, _label in self.choices}:
+        if self.data not in {str(choice.value) for choice in self._choices_from_input(self.choices) or []}:
             raise ValidationError(_l("“%(value)s” is not one of the choices.", value=str(self.data)[:40]))
 
 
 def enum_choices(members, blank=None):  # noqa: ANN001, ANN201
     """(value, label) pairs of enum members, optionally after a blank choice."""
-    choices = [("", blank)] if blank is not None else []
-    return choices + [(m.value, LABELS.get(m, m.value)) for m in members]  # lazy labels: translated when shown
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    # lazy labels: translated when the page is rendered
+    return choices + [SelectChoice(m.value, LABELS.get(m, m.value)) for m in members]
 
 
 def subclass_map() -> str:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 
 from registry.access import admin_required, get_institution_or_404, institutions_query
 from registry.errors_domain import RegistryError
@@ -121,7 +122,7 @@ def _towns() -> list[Town]:
 
 
 def _town_choices() -> list[tuple[str, str]]:
-    return [("", "")] + [(str(t.id), t.name) for t in _towns()]
+    return [SelectChoice("", "")] + [SelectChoice(str(t.id), t.name) for t in _towns()]
 
 
 def _level_choices(category: CarrierType | None) -> list[tuple[str, Any]]:
@@ -187,10 +188,10 @@ def index():
     form = RegistryFilterForm(formdata=request.args)
     form.category.choices = enum_choices(CarrierType, blank=_l("All"))
     form.subclass.choices = enum_choices(Subclass, blank=_l("All"))
-    form.level.choices = enum_choices(Level, blank=_l("All")) + [(NO_LEVEL, _l("No recognition in force"))]
+    form.level.choices = enum_choices(Level, blank=_l("All")) + [SelectChoice(NO_LEVEL, _l("No recognition in force"))]
     form.status.choices = enum_choices(Status, blank=_l("All"))
-    form.town.choices = [("", _l("All"))] + [(str(t.id), t.name) for t in _towns()]
-    form.zone.choices = [("", _l("All"))] + [(str(z.id), z.name) for z in db.session.scalars(
+    form.town.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(t.id), t.name) for t in _towns()]
+    form.zone.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(z.id), z.name) for z in db.session.scalars(
         select(Zone).order_by(Zone.id))]
     form.validate()
     filters, ignored = _filters_from(form)
