@@ -121,11 +121,14 @@ def _apply(inst: Institution, fields: dict[str, Any]) -> None:
 
 
 def _check_unique_uscc(inst: Institution) -> None:
-    clash = db.session.scalar(select(Institution.id).where(Institution.uscc == inst.uscc, Institution.id != inst.id)
-                              if inst.id else select(Institution.id).where(Institution.uscc == inst.uscc))
+    stmt = select(Institution.id, Institution.name).where(Institution.uscc == inst.uscc)
+    if inst.id:
+        stmt = stmt.where(Institution.id != inst.id)
+    with db.session.no_autoflush:  # an edited row must not be flushed (and hit the unique index) before we look
+        clash = db.session.execute(stmt.limit(1)).first()
     if clash is not None:
-        raise RegistryError("uscc", "The credit code %(value)s is already registered (institution #%(other)s).",
-                            inst.uscc, other=clash)
+        raise RegistryError("uscc", "The credit code %(value)s is already registered to “%(name)s” (#%(other)s).",
+                            inst.uscc, other=clash.id, name=clash.name)
 
 
 def register_institution(*, recorded_by: Any = None, status_on: date | None = None, **fields: Any) -> Institution:
@@ -147,9 +150,11 @@ def update_institution(inst: Institution, **fields: Any) -> Institution:
     """Change registry facts; recognitions and status have their own operations (they are history)."""
     for forbidden in ("status", "recognitions"):
         fields.pop(forbidden, None)
-    _apply(inst, fields)
-    _check_institution(inst)
-    _check_unique_uscc(inst)
+    # nothing of the half-applied edit may reach the database (unique index, lookups) before it is checked
+    with db.session.no_autoflush:
+        _apply(inst, fields)
+        _check_institution(inst)
+        _check_unique_uscc(inst)
     db.session.flush()
     return inst
 
@@ -173,16 +178,24 @@ def record_recognition(inst: Institution, *, level: Level | str, effective_from:
         raise RegistryError("level", "Only incubators can be national candidate units (培育单位).")
     for other in inst.recognitions:
         if other.level is level and _overlaps(other.effective_from, other.ended_on, effective_from, ended_on):
+            if other.ended_on is not None:
+                raise RegistryError("effective_from",
+                                    "This overlaps the %(level)s recognition in force from %(start)s to %(end)s.",
+                                    effective_from, level=level.value, start=other.effective_from,
+                                    end=other.ended_on)
             raise RegistryError("effective_from",
-                                "This overlaps the %(level)s recognition in force from %(start)s%(until)s.",
-                                effective_from, level=level.value, start=other.effective_from,
-                                until=f" to {other.ended_on}" if other.ended_on else "")
+                                "This overlaps the %(level)s recognition in force since %(start)s (not ended).",
+                                effective_from, level=level.value, start=other.effective_from)
     rec = Recognition(institution=inst, level=level, effective_from=effective_from, ended_on=ended_on,
                       end_reason=end_reason, doc_no=(doc_no or "").strip() or None, note=note,
                       recorded_by_id=getattr(recorded_by, "id", None))
     db.session.add(rec)
     if inst.status is Status.APPLICANT and (ended_on is None or ended_on > date.today()):
-        change_status(inst, Status.RECOGNISED, effective_on=effective_from, reason="recognised", doc_no=doc_no,
+        # Status history is append-only: when an earlier recognition is entered after the institution
+        # was registered, the status step is dated at the registration (the recognition keeps its date).
+        last = inst.status_changes[-1] if inst.status_changes else None
+        status_on = max(effective_from, last.effective_on) if last is not None else effective_from
+        change_status(inst, Status.RECOGNISED, effective_on=status_on, reason="recognised", doc_no=doc_no,
                       recorded_by=recorded_by)
     db.session.flush()
     return rec
@@ -196,6 +209,10 @@ def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | No
 def end_recognition(rec: Recognition, *, ended_on: date, reason: EndReason | str, doc_no: str | None = None,
                     recorded_by: Any = None) -> Recognition:
     """End a recognition in force (revocation, expiry, upgrade); the row stays as history."""
+    if ended_on is None:
+        raise RegistryError("ended_on", "The end date is required.")
+    if not reason:
+        raise RegistryError("reason", "Give the reason for ending the recognition.")
     reason = EndReason(reason)
     if rec.ended_on is not None:
         raise RegistryError("ended_on", "This recognition already ended on %(value)s.", rec.ended_on)
@@ -274,5 +291,30 @@ def add_tenancy(carrier: Institution, firm: Firm, *, entered_on: date, exited_on
     tenancy = Tenancy(firm=firm, carrier=carrier, entered_on=entered_on, exited_on=exited_on, exit_reason=exit_reason,
                       graduation_criterion=graduation_criterion)
     db.session.add(tenancy)
+    db.session.flush()
+    return tenancy
+
+
+def end_tenancy(tenancy: Tenancy, *, exited_on: date, exit_reason: TenancyExit | str,
+                graduation_criterion: GraduationCriterion | str | None = None) -> Tenancy:
+    """Record that a hosted firm left (graduated, moved on, failed, relocated); the row stays as history."""
+    if tenancy.exited_on is not None:
+        raise RegistryError("exited_on", "This tenancy already ended on %(value)s.", tenancy.exited_on)
+    if exited_on is None:
+        raise RegistryError("exited_on", "The exit date is required.")
+    if not exit_reason:
+        raise RegistryError("exit_reason", "An exit date and a reason for leaving go together.")
+    exit_reason = TenancyExit(exit_reason)
+    graduation_criterion = GraduationCriterion(graduation_criterion) if graduation_criterion else None
+    if exited_on < tenancy.entered_on:
+        raise RegistryError("exited_on", "The exit date (%(value)s) is before the entry date (%(entered)s).",
+                            exited_on, entered=tenancy.entered_on)
+    if graduation_criterion and exit_reason is not TenancyExit.GRADUATED:
+        raise RegistryError("graduation_criterion", "Only graduates meet a graduation criterion.")
+    if exit_reason is TenancyExit.GRADUATED and graduation_criterion is None:
+        raise RegistryError("graduation_criterion", "Name the graduation criterion the firm met.")
+    tenancy.exited_on = exited_on
+    tenancy.exit_reason = exit_reason
+    tenancy.graduation_criterion = graduation_criterion
     db.session.flush()
     return tenancy
