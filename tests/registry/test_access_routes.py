@@ -35,6 +35,15 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": USERS},
     "institutions.index": {"GET": USERS},
+    "institutions.detail": {"GET": USERS},
+    "institutions.firm": {"GET": USERS},
+    "institutions.create": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.edit": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.add_recognition": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.end_recognition": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.change_status": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.add_tenant": {"GET": ADMINS, "POST": ADMINS},
+    "institutions.end_tenancy": {"GET": ADMINS, "POST": ADMINS},
     "stats.index": {"GET": STAFF},
     "exports.national_incubators": {"GET": STAFF},
     "admin.users": {"GET": ADMINS},
@@ -71,6 +80,9 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "conflict_id": lambda w, role: (w.conflict, w.other_conflict if role == REVIEWER else None),
     "result_id": lambda w, role: (w.result, None),
     "year": lambda w, role: (2020, None),
+    "recognition_id": lambda w, role: (w.recognition, None),
+    "tenancy_id": lambda w, role: (w.tenancy, None),
+    "firm_id": lambda w, role: (w.firm, w.other_firm if role == INSTITUTION else None),
 }
 
 USERNAMES = {ADMIN: "boss", REVIEWER: "rev", INSTITUTION: "inst"}

@@ -74,13 +74,18 @@ class World:
     conflict: int  #: a conflict reviewer declared (on `other`, waivable)
     other_conflict: int  #: a conflict reviewer2 declared
     result: int  #: the engine's result for `own`
+    recognition: int  #: a recognition of `own`
+    firm: int  #: a firm hosted by `own`
+    other_firm: int  #: a firm only ever hosted by `other`
+    tenancy: int  #: `firm`'s stay at `own`
 
 
 def build_world(today: date | None = None) -> World:
     """Create the world through the real operations and commit it."""
     from registry.models import AssessmentResult, AssessmentRun, CarrierType
     from registry.reviews import operations as ops
-    from tests.factories import make_institution, make_user
+    from registry.institutions.operations import add_tenancy, get_or_create_firm, record_recognition
+    from tests.factories import make_institution, make_uscc, make_user
 
     today = today or date.today()
     own = make_institution(name="甲孵化器", operating_entity="甲运营公司")
@@ -107,9 +112,15 @@ def build_world(today: date | None = None) -> World:
                               subclass="comprehensive", system_version=2019, system_sha256="0" * 64,
                               score=Decimal("82.50"), grade="B", recommendation="keep", outcome={})
     db.session.add(result)
+    recognition = record_recognition(own, level="municipal", effective_from=date(2018, 3, 1), doc_no="东科函〔2018〕1号")
+    firm = get_or_create_firm(name="甲在孵企业", uscc=make_uscc())
+    other_firm = get_or_create_firm(name="乙在孵企业", uscc=make_uscc())
+    tenancy = add_tenancy(own, firm, entered_on=date(2019, 1, 1))
+    add_tenancy(other, other_firm, entered_on=date(2019, 1, 1))
     db.session.commit()
     return World(admin.id, reviewer.id, reviewer2.id, institution_user.id, own.id, other.id, conflicted.id,
-                 affiliation.id, rnd.id, sheet.id, other_sheet.id, conflict.id, other_conflict.id, result.id)
+                 affiliation.id, rnd.id, sheet.id, other_sheet.id, conflict.id, other_conflict.id, result.id,
+                 recognition.id, firm.id, other_firm.id, tenancy.id)
 
 
 @pytest.fixture
