@@ -15,12 +15,12 @@ from registry.models.enums import (
 )
 from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
-from registry.models.reports import SelfReport, Upload
+from registry.models.reports import ReportedTenant, SelfReport, Upload
 from registry.models.tenants import Firm, Tenancy
 from registry.models.users import User
 
 __all__ = [
     "AssessmentResult", "AssessmentRun", "Base", "CarrierType", "EndReason", "Firm", "GraduationCriterion",
-    "Institution", "LegalForm", "Level", "Recognition", "Role", "SelfReport", "Status", "StatusChange",
+    "Institution", "LegalForm", "Level", "Recognition", "ReportedTenant", "Role", "SelfReport", "Status", "StatusChange",
     "Subclass", "Tenancy", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]
