@@ -91,7 +91,7 @@ def import_cmd(files: tuple[Path, ...], dry_run: bool, year: int | None) -> None
         results.append(result)
 
     if len(files) > 1:
-        with click.progressbar(files, label="检查并导入" if not dry_run else "检查", file=click.get_text_stream("stderr"),
+        with click.progressbar(files, label="检查并导入" if not dry_run else "检查",
                                item_show_func=lambda p: p.name if p else "") as bar:
             for path in bar:
                 run(path)

@@ -67,8 +67,19 @@ def render_issue(issue: Issue) -> str:
     """The issue's message in the request's language (Flask-Babel), from its English msgid."""
     from flask_babel import gettext
 
-    context = {k: ("" if v is None else v) for k, v in issue.context().items()}
-    return gettext(issue.type.template, **context)
+    # translate the msgid alone, then fill it: a placeholder the issue did not set renders as ""
+    return gettext(issue.type.template) % _Blank(issue.context())
+
+
+class _Blank(dict):
+    """Placeholder values where missing or None render as "" (a message never fails to render)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+    def __getitem__(self, key: str) -> object:
+        value = super().__getitem__(key) if key in self else ""
+        return "" if value is None else value
 
 
 def group_issues(issues: Iterable[Issue]) -> list[tuple[str, IssueType, list[Issue]]]:

@@ -80,10 +80,12 @@ def import_roster(data: bytes, filename: str, *, recorded_by: Any = None) -> Ros
         try:
             inst = existing.get(code)  # type: ignore[arg-type]
             if inst is None:
-                inst = register_institution(uscc=code, recorded_by=recorded_by, **fields)
                 level, year = row["recognition_level"].value, row["recognition_year"].value
-                if level and year:
-                    record_recognition(inst, level=level, effective_from=dt.date(int(year), 1, 1),  # type: ignore[arg-type]
+                since = dt.date(int(year), 1, 1) if level and year else None  # type: ignore[arg-type]
+                # the applicant step is dated with the recognition, so the history reads in order
+                inst = register_institution(uscc=code, recorded_by=recorded_by, status_on=since, **fields)
+                if since is not None:
+                    record_recognition(inst, level=level, effective_from=since,  # type: ignore[arg-type]
                                        doc_no=row["recognition_doc_no"].value if "recognition_doc_no" in row else None,  # type: ignore[arg-type]
                                        note=RECOGNITION_NOTE, recorded_by=recorded_by)
                 result.created.append(inst)
