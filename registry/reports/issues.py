@@ -65,10 +65,17 @@ REGISTRY_ISSUE_TYPES: tuple[IssueType, ...] = (
 
 def render_issue(issue: Issue) -> str:
     """The issue's message in the request's language (Flask-Babel), from its English msgid."""
-    from flask_babel import gettext
+    from flask_babel import get_locale, gettext
 
+    context = issue.context()
+    if str(get_locale() or "").startswith("zh"):
+        # the catalogue's translations use the msgid's own placeholders (pybabel checks that);
+        # in Chinese those take the Chinese variants the importers carry beside the English ones
+        context.update({k[:-3]: v for k, v in list(context.items()) if k.endswith("_zh") and v is not None})
+        if context.get("message") is not None:
+            context["message_en"] = context["message"]
     # translate the msgid alone, then fill it: a placeholder the issue did not set renders as ""
-    return gettext(issue.type.template) % _Blank(issue.context())
+    return gettext(issue.type.template) % _Blank(context)
 
 
 class _Blank(dict):
