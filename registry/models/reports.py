@@ -75,3 +75,26 @@ class SelfReport(Base):
     def value(self, code: str) -> str | None:
         entry = (self.values or {}).get(code)
         return None if entry is None else entry.get("value")
+
+
+class ReportedTenant(Base):
+    """One tenant credit code listed in a self-report's tenants table: the index duplicate checks query.
+
+    Written with the SelfReport (same transaction); a report that stops being current keeps its
+    rows, so "claimed by whom in year Y" joins on SelfReport.is_current.
+    """
+
+    __tablename__ = "reported_tenants"
+    __table_args__ = (
+        UniqueConstraint("self_report_id", "uscc", name="uq_reported_tenants_report_uscc"),
+        Index("ix_reported_tenants_year_uscc", "year", "uscc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    self_report_id: Mapped[int] = mapped_column(ForeignKey("self_reports.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    year: Mapped[int]
+    uscc: Mapped[str] = mapped_column(String(18))
+    #: the firm's name as reported, and where (sheet!cell), for the reviewer
+    name: Mapped[str | None] = mapped_column(String(200))
+    cell: Mapped[str | None] = mapped_column(String(60))

@@ -78,6 +78,9 @@ class World:
     firm: int  #: a firm hosted by `own`
     other_firm: int  #: a firm only ever hosted by `other`
     tenancy: int  #: `firm`'s stay at `own`
+    upload: int  #: a self-report file uploaded for `own` (2020), accepted as version 1
+    other_upload: int  #: a file uploaded for `other`
+    conflicted_upload: int  #: a file uploaded for `conflicted`
 
 
 def build_world(today: date | None = None) -> World:
@@ -117,10 +120,28 @@ def build_world(today: date | None = None) -> World:
     other_firm = get_or_create_firm(name="乙在孵企业", uscc=make_uscc())
     tenancy = add_tenancy(own, firm, entered_on=date(2019, 1, 1))
     add_tenancy(other, other_firm, entered_on=date(2019, 1, 1))
+    upload, other_upload, conflicted_upload = (_stored_report(inst, 2020) for inst in (own, other, conflicted))
     db.session.commit()
     return World(admin.id, reviewer.id, reviewer2.id, institution_user.id, own.id, other.id, conflicted.id,
                  affiliation.id, rnd.id, sheet.id, other_sheet.id, conflict.id, other_conflict.id, result.id,
-                 recognition.id, firm.id, other_firm.id, tenancy.id)
+                 recognition.id, firm.id, other_firm.id, tenancy.id, upload.id, other_upload.id,
+                 conflicted_upload.id)
+
+
+def _stored_report(institution, year: int):  # noqa: ANN001, ANN202
+    """A (blank, so rejected) template uploaded for the institution, checked by the real operations,
+    plus a version-1 report of the year so the version pages have something to show."""
+    import importers
+    from registry.models import SelfReport
+    from registry.reports.operations import check_upload, record_outcome, store_upload
+
+    data = importers.build_template(importers.load_spec(institution.category.value, year, institution.subclass))
+    upload, _parsed = store_upload(data, f"{institution.name}-{year}.xlsx", institution=institution, year=year)
+    record_outcome(upload, check_upload(upload, institution, year), year)
+    db.session.add(SelfReport(institution_id=institution.id, year=year, version=1, source="manual",
+                              values={}, tables={}))
+    db.session.flush()
+    return upload
 
 
 @pytest.fixture

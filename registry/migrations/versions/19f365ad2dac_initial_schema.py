@@ -1,18 +1,17 @@
 """initial schema
 
-Revision ID: 75e8bce15a1d
+Revision ID: 19f365ad2dac
 Revises: 
-Create Date: 2026-11-27 10:56:11.650932
+Create Date: 2026-11-27 11:25:17.726578
 
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
-from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '75e8bce15a1d'
+revision = '19f365ad2dac'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -363,6 +362,22 @@ def upgrade():
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
 
+    op.create_table('reported_tenants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('self_report_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('uscc', sa.String(length=18), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.Column('cell', sa.String(length=60), nullable=True),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_reported_tenants_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['self_report_id'], ['self_reports.id'], name=op.f('fk_reported_tenants_self_report_id_self_reports')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reported_tenants')),
+    sa.UniqueConstraint('self_report_id', 'uscc', name='uq_reported_tenants_report_uscc')
+    )
+    with op.batch_alter_table('reported_tenants', schema=None) as batch_op:
+        batch_op.create_index('ix_reported_tenants_year_uscc', ['year', 'uscc'], unique=False)
+
     op.create_table('review_decisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -410,6 +425,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_review_decisions_institution_id'))
 
     op.drop_table('review_decisions')
+    with op.batch_alter_table('reported_tenants', schema=None) as batch_op:
+        batch_op.drop_index('ix_reported_tenants_year_uscc')
+
+    op.drop_table('reported_tenants')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
