@@ -277,10 +277,10 @@ class _Builder:
 
     def _quality(self, tier: str) -> float:
         rng = self.rng
-        lo_hi = {"national": (0.6, 0.95), "candidate": (0.45, 0.85), "near_national": (0.6, 0.8)}
+        lo_hi = {"national": (0.55, 0.92), "candidate": (0.35, 0.78), "near_national": (0.55, 0.75)}
         if tier in lo_hi:
             return rng.uniform(*lo_hi[tier])
-        return min(0.95, max(0.05, rng.betavariate(2.2, 2.0)))
+        return min(0.95, max(0.05, rng.betavariate(2.0, 2.4)))
 
     def _grant(self, c: Carrier, level: str, year: int, *, batch: int | None = None, note: str | None = None) -> int:
         """Add a recognition granted in a list notice of `year`; ends lower levels in force (upgrade)."""
@@ -498,6 +498,11 @@ class _Builder:
             c.scenarios.append("weak")
             c.quality = rng.uniform(0.04, 0.15)
             self._status(c, "rectifying", _ord(2020, 7, rng.randint(1, 28)), "2019年度考核不合格（D），限期整改六个月")
+        # slipping: fine until the last year, then weak (a single D → rectification, not exit)
+        for c in self._pick(lambda c: recognised(c, "incubator", "maker_space")
+                            and c.tier not in ("national", "near_national")
+                            and _first_recognised(self, c) <= 2018, k(3)):
+            c.scenarios.append("slipping")
         # rectified and back to recognised
         for c in self._pick(lambda c: recognised(c, "incubator") and c.tier in ("municipal", "provincial")
                             and _first_recognised(self, c) <= 2018, k(1)):
@@ -612,6 +617,7 @@ class _Builder:
             hi = 1825  # biomedicine, IC design …: a longer incubation period (domain.md §2.3)
         e = d + rng.randint(lo, hi)
         reason = criterion = None
+        moved = False
         if c.end_ord is not None and e >= c.end_ord:
             e, reason = c.end_ord, "relocated"
         elif e > LAST_ORD:
@@ -638,11 +644,12 @@ class _Builder:
                 dest = self._destination(c.town, nxt, e, by_stage, by_stage_town)
                 if dest is not None:
                     incoming[dest.id].append((fid, e))
+                    moved = True
                 elif reason == "moved_on":
                     reason = "relocated"
         self.tenancies.append({"id": len(self.tenancies) + 1, "firm_id": fid, "carrier_id": c.id,
                                "entered_on": d, "exited_on": e, "exit_reason": reason,
-                               "graduation_criterion": criterion})
+                               "graduation_criterion": criterion, "moved": moved})
         return LAST_ORD + 1 if e is None else e
 
     def _destination(self, town: str, stage: str, on: int, by_stage, by_stage_town) -> Carrier | None:  # noqa: ANN001
@@ -667,7 +674,9 @@ class _Builder:
             if c.category != "rd_institution":
                 for y in years:
                     facts[(c.id, y)] = {"tenants": 0, "new_tenants": 0, "graduates_year": 0, "graduates_cum": 0,
-                                        "moved_on_year": 0, "from_chain": 0}
+                                        "moved_on_year": 0, "from_chain": 0, "graduates_moved_year": 0,
+                                        "grad_high_tech": 0, "grad_investment": 0, "grad_revenue": 0,
+                                        "grad_merger_or_listing": 0}
         prev_stage: dict[int, int] = {}
         category = {c.id: c.category for c in self.carriers}
         for t in self.tenancies:  # in creation order: a firm's earlier stage is always created first
@@ -686,6 +695,9 @@ class _Builder:
                     f["graduates_cum"] += 1
                     if e >= y0:
                         f["graduates_year"] += 1
+                        f["grad_" + t["graduation_criterion"]] += 1
+                        if t["moved"]:
+                            f["graduates_moved_year"] += 1
                 if e is not None and y0 <= e <= y1 and t["exit_reason"] in ("moved_on", "graduated"):
                     f["moved_on_year"] += 1
         del category
