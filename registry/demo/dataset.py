@@ -334,8 +334,9 @@ class _Builder:
             c = self._new("rd_institution", "rd", self._quality("rd"), town_weights=TOWN_WEIGHTS_RD,
                           established=self._established(2019, 2009), legal_form=form, subclass=sub)
             first = max(2014, c.row["established_on"].year + 1)
-            if first > 2020 or (i % 25 == 24):
-                continue  # applicants: registered, not yet recognised
+            if first > 2020 or (i % 25 == 24):  # applicants: registered, not yet recognised
+                self._status(c, "applicant", max(c.op_ord, _ord(2020, 4, 1) + rng.randint(0, 200)), "registered")
+                continue
             year = rng.randint(first, min(2020, first + 3))
             if rng.random() < 0.4 and year <= 2019:
                 # provincial institutions are recognised as municipal directly; municipal follows provincial

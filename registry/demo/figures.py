@@ -389,33 +389,41 @@ def _num(v: Any) -> Decimal:
     return Decimal(v) if not isinstance(v, Decimal) else v
 
 
+def _as(decl: Any, x: Decimal) -> Any:
+    return int(x) if decl.type == "int" else x.quantize(Decimal(1).scaleb(-_places(decl)), rounding="ROUND_DOWN")
+
+
 def _lower_parts(decls: Mapping[str, Any], values: dict[str, Any], parts: Sequence[str], limit: Decimal,
                  anchored: set[str]) -> bool:
-    """Scale the non-anchored parts down so the parts sum to at most `limit`; False if impossible."""
+    """Scale the non-anchored parts down (never below their minimum) so they sum to at most `limit`."""
     fixed = sum((_num(values[c]) for c in parts if c in anchored), Decimal(0))
     free = [c for c in parts if c not in anchored]
     free_sum = sum((_num(values[c]) for c in free), Decimal(0))
     room = limit - fixed
-    if room < 0 or not free or free_sum <= 0:
-        return room >= 0 and free_sum <= room
+    if free_sum <= room:
+        return True
+    if room < 0 or not free:
+        return False
     ratio = room / free_sum
     for c in free:
-        x = _num(values[c]) * ratio
-        values[c] = int(x) if decls[c].type == "int" else x.quantize(Decimal(1).scaleb(-_places(decls[c])),
-                                                                      rounding="ROUND_DOWN")
-    return True
+        floor = _num(decls[c].min) if decls[c].min is not None else Decimal(0)
+        values[c] = _as(decls[c], max(floor, _num(values[c]) * ratio))
+    return sum((_num(values[c]) for c in parts), Decimal(0)) <= limit
 
 
 def _keep_within(decls: Mapping[str, Any], values: dict[str, Any], parts: Sequence[str], total: str,
                  anchored: set[str]) -> None:
+    """Make sum(parts) <= total: lower the parts that are not registry facts, else raise the total."""
+    if sum((_num(values[c]) for c in parts), Decimal(0)) <= _num(values[total]):
+        return
+    if not all(c in anchored for c in parts) and _lower_parts(decls, values, parts, _num(values[total]), anchored):
+        return
+    if total in anchored:
+        return  # both sides are registry facts: nothing honest to change
     s = sum((_num(values[c]) for c in parts), Decimal(0))
-    if s <= _num(values[total]):
-        return
-    if total not in anchored and all(c in anchored for c in parts):
-        values[total] = int(s) if decls[total].type == "int" else s  # a registry fact wins: raise the total
-        return
-    if not _lower_parts(decls, values, parts, _num(values[total]), anchored) and total not in anchored:
-        values[total] = int(s) if decls[total].type == "int" else s
+    new = min(s, _num(decls[total].max)) if decls[total].max is not None else s
+    values[total] = math.ceil(new) if decls[total].type == "int" else new
+    _lower_parts(decls, values, parts, _num(values[total]), anchored)
 
 
 def _repair(decls: Mapping[str, Any], values: dict[str, Any], anchored: set[str]) -> None:
