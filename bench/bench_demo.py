@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).absolute().parent.parent  # not resolve(): a symlinked checkout keeps its own path
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

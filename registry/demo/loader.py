@@ -119,6 +119,29 @@ def _write(table: Table, columns: Sequence[str], rows: Iterable[tuple], progress
         if progress:
             progress(n % CHUNK)
         return n
+    if conn.dialect.name == "sqlite":
+        # the column types' own bind processors, then the DB-API executemany: the same values
+        # SQLAlchemy would send, without building a dict per row
+        procs = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+        sql = f'INSERT INTO "{table.name}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) ' \
+              f'VALUES ({", ".join("?" for _ in columns)})'
+        cursor = conn.connection.driver_connection.cursor()
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(tuple(v if p is None or v is None else p(v) for p, v in zip(procs, row)))
+            if len(batch) == CHUNK:
+                cursor.executemany(sql, batch)
+                n += len(batch)
+                batch = []
+                if progress:
+                    progress(CHUNK)
+        if batch:
+            cursor.executemany(sql, batch)
+            n += len(batch)
+            if progress:
+                progress(len(batch))
+        cursor.close()
+        return n
     chunk: list[dict[str, Any]] = []
     stmt = insert(table)
     for row in rows:
