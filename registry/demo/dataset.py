@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from registry.demo import names
 
@@ -126,7 +126,7 @@ class Dataset:
 class _Docs:
     """Plausible 文号 and dates: one list notice per authority, year and batch (many recognitions share it)."""
 
-    TEMPLATES = {
+    TEMPLATES: ClassVar[dict[str, str]] = {
         "municipal": "东科函〔{y}〕{n}号",
         "provincial": "粤科函高字〔{y}〕{n}号",
         "provincial_rd": "粤科函产字〔{y}〕{n}号",
@@ -135,7 +135,7 @@ class _Docs:
         "national_old": "国科发高〔{y}〕{n}号",
         "national": "国科发区〔{y}〕{n}号",
     }
-    MONTHS = {"municipal": (6, 12), "provincial": (11,), "provincial_rd": (9,), "national_candidate": (10,),
+    MONTHS: ClassVar[dict[str, tuple[int, ...]]] = {"municipal": (6, 12), "provincial": (11,), "provincial_rd": (9,), "national_candidate": (10,),
               "national_filed": (9,), "national": (12,), "national_old": (12,)}
 
     def __init__(self, rng: random.Random) -> None:
@@ -181,7 +181,7 @@ def _add_years(ordinal: int, years: int) -> int:
     return date(d.year + years, d.month, min(d.day, 28)).toordinal()
 
 
-def _first_recognised(self_: "_Builder", c: "Carrier") -> int:
+def _first_recognised(self_: _Builder, c: Carrier) -> int:
     recs = self_.recognitions_of(c)
     return recs[0]["effective_from"].year if recs else 9999
 
@@ -435,8 +435,7 @@ class _Builder:
                 self._status(c, "applicant", max(c.op_ord, _ord(2020, 5, 1)), "registered")
                 continue
             start = max(2015, c.row["operating_since"].year + 1)
-            if start > 2020:
-                start = 2020
+            start = min(start, 2020)
             y = rng.randint(start, min(2020, start + 2))
             self._grant(c, "municipal", y)
             if i < n_filed and y < 2020:
@@ -469,7 +468,7 @@ class _Builder:
 
     # --- statuses that tell a story -----------------------------------------------------------------
 
-    def _pick(self, pred, k: int) -> list[Carrier]:  # noqa: ANN001
+    def _pick(self, pred, k: int) -> list[Carrier]:
         pool = [c for c in self.carriers if pred(c) and not c.scenarios and c.end_ord is None]
         return [pool[i] for i in sorted(self.rng.sample(range(len(pool)), min(k, len(pool))))]
 
@@ -599,7 +598,7 @@ class _Builder:
                         exits.append(self._tenancy(c, fid, d, stage, nxt, incoming, by_stage, by_stage_town,
                                                    crit_codes, crit_weights))
 
-    _STAY = {"maker_space": (120, 730), "incubator": (365, 1460), "accelerator": (540, 1825),
+    _STAY: ClassVar[dict[str, tuple[int, int]]] = {"maker_space": (120, 730), "incubator": (365, 1460), "accelerator": (540, 1825),
              "industrial_park": (1095, 3650)}
 
     def _firm(self, entry_ord: int, stage: str) -> int:
@@ -610,7 +609,7 @@ class _Builder:
                            "established_on": date.fromordinal(entry_ord - age), "is_synthetic": True})
         return fid
 
-    def _tenancy(self, c: Carrier, fid: int, d: int, stage: str, nxt: str | None, incoming, by_stage,  # noqa: ANN001
+    def _tenancy(self, c: Carrier, fid: int, d: int, stage: str, nxt: str | None, incoming, by_stage,
                  by_stage_town, crit_codes, crit_weights) -> int:
         rng = self.rng
         lo, hi = self._STAY[stage]
@@ -653,7 +652,7 @@ class _Builder:
                                "graduation_criterion": criterion, "moved": moved})
         return LAST_ORD + 1 if e is None else e
 
-    def _destination(self, town: str, stage: str, on: int, by_stage, by_stage_town) -> Carrier | None:  # noqa: ANN001
+    def _destination(self, town: str, stage: str, on: int, by_stage, by_stage_town) -> Carrier | None:
         rng = self.rng
         local = by_stage_town[stage].get(town, [])
         pools = (local, by_stage[stage]) if local and rng.random() < 0.5 else (by_stage[stage],)

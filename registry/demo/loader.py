@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text, update
@@ -21,7 +21,16 @@ from registry.demo.accounts import DEMO_ACCOUNTS
 from registry.demo.dataset import Carrier, Dataset
 from registry.demo.figures import Profile, generate, stored
 from registry.extensions import db
-from registry.models import Firm, Institution, Recognition, SelfReport, StatusChange, Tenancy, Town, User
+from registry.models import (
+    Firm,
+    Institution,
+    Recognition,
+    SelfReport,
+    StatusChange,
+    Tenancy,
+    Town,
+    User,
+)
 
 CHUNK = 20_000
 
@@ -184,7 +193,7 @@ REPORT_COLS = ("institution_id", "year", "version", "is_current", "source", "sys
 
 def write_dataset(ds: Dataset, progress: Progress | None = None) -> tuple[dict[str, int], dict[int, int]]:
     """Insert the dataset's rows; returns row counts and the map from local to database institution ids."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     towns = dict(db.session.execute(select(Town.code, Town.id)).all())
     missing = sorted({row["town"] for row in ds.institutions} - set(towns))
     if missing:
@@ -345,7 +354,7 @@ def figure_rows(ds: Dataset, inst_id: dict[int, int], systems: Systems) -> Itera
                               size=facts.get("tenants", facts.get("resident_firms", facts.get("firms", size))) or size)
             values = generate(system.input_set.inputs, profile, rng, system.input_set.checks)
             previous = values
-            submitted = datetime(year + 1, 3, 1 + rng.randrange(28), 10, 0, tzinfo=timezone.utc)
+            submitted = datetime(year + 1, 3, 1 + rng.randrange(28), 10, 0, tzinfo=UTC)
             yield (inst_id[c.id], year, 1, True, "demo", system.version, stored(values), {}, submitted)
 
 

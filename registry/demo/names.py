@@ -8,6 +8,7 @@ by construction (an affine permutation of a counter), never by luck.
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 from stdnum.cn import uscc as uscc_mod
 
@@ -122,7 +123,7 @@ class CreditCodes:
     """
 
     _MULT = 387_420_489  # 3¹⁸: coprime with 10⁹, so i ↦ (a·i + b) mod 10⁹ is a permutation
-    _PREFIX = {"enterprise": "91", "public_institution": "12", "private_non_enterprise": "52"}
+    _PREFIX: ClassVar[dict[str, str]] = {"enterprise": "91", "public_institution": "12", "private_non_enterprise": "52"}
 
     def __init__(self, seed: int) -> None:
         self._offset = (seed * 7_919 + 12_345) % 1_000_000_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
@@ -76,7 +77,7 @@ def assert_registry_invariants() -> None:
         assert (criterion is not None) == (reason is not None and reason.value == "graduated")
         by_firm[firm_id].append((entered, exited))
     for stays in by_firm.values():
-        for (_, end), (start, _) in zip(stays, stays[1:]):
+        for (_, end), (start, _) in pairwise(stays):
             assert end is not None and end <= start  # one carrier at a time
 
 
@@ -124,7 +125,7 @@ def test_accounts_exist_and_can_log_in(app, client) -> None:
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
-    def fingerprint(ds):  # noqa: ANN001, ANN202
+    def fingerprint(ds):
         return (ds.institutions, ds.recognitions, ds.status_changes, ds.firms, ds.tenancies)
 
     a, b, c = build_dataset(CITY, 11), build_dataset(CITY, 11), build_dataset(CITY, 12)
@@ -134,7 +135,7 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
 
 
 def test_refuses_a_non_empty_database_then_reset_replaces_the_demo(app, session) -> None:
-    first = load_demo(TINY, 3, progress=False)
+    load_demo(TINY, 3, progress=False)
     with pytest.raises(DemoDataError, match="--reset"):
         load_demo(TINY, 3, progress=False)
     session.rollback()

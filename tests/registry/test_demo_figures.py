@@ -67,7 +67,7 @@ def registry_facts(tenants: int = 61) -> dict[str, object]:
             "graduates_year": 4, "graduates_cum": 27, "gross_floor_area": 16000}
 
 
-def draw(seed: int, quality: float, **kw) -> dict[str, object]:  # noqa: ANN003
+def draw(seed: int, quality: float, **kw) -> dict[str, object]:
     profile = Profile(category="incubator", year=2020, quality=quality, subclass="comprehensive",
                       registry=kw.pop("registry", registry_facts()), **kw)
     return generate(INCUBATOR_INPUTS.inputs, profile, random.Random(seed), INCUBATOR_INPUTS.checks)
@@ -112,7 +112,7 @@ def test_declared_checks_hold_and_registry_facts_are_copied() -> None:
 def test_quality_drives_the_figures() -> None:
     weak = [draw(s, 0.05) for s in range(20)]
     strong = [draw(s, 0.95) for s in range(20)]
-    share = lambda vs: sum(v["pro_staff"] / v["staff_total"] for v in vs) / len(vs)  # noqa: E731
+    share = lambda vs: sum(v["pro_staff"] / v["staff_total"] for v in vs) / len(vs)
     assert share(strong) > share(weak) + 0.2
     assert sum(v["tenant_revenue"] for v in strong) > 2 * sum(v["tenant_revenue"] for v in weak)
 
@@ -164,8 +164,9 @@ def test_loader_stores_current_demo_reports_for_recognised_institutions(app, ses
         years_by_inst.setdefault(inst.id, set()).add(report.year)
     # the 2020 figure for tenants is the registry's own count of tenancies active on 31 Dec 2020
     report, inst = next((r, i) for r, i in reports if r.year == 2020)
-    from registry.models import Tenancy
     from sqlalchemy import func, or_
+
+    from registry.models import Tenancy
     active = session.scalar(select(func.count(Tenancy.id)).where(
         Tenancy.carrier_id == inst.id, Tenancy.entered_on <= date(2020, 12, 31),
         or_(Tenancy.exited_on.is_(None), Tenancy.exited_on > date(2020, 12, 31))))
