@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from registry.demo.dataset import SHAPES, Shape, build_dataset
 from registry.demo.loader import (
     DemoDataError,
+    analyze,
     LoadSummary,
     create_accounts,
     existing_data,
@@ -67,6 +68,7 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
     summary.accounts = create_accounts(ds, inst_id, summary.notes)
+    analyze(("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users"))
     db.session.commit()
     current_app.extensions.pop("fuhua_demo_banner", None)  # the "synthetic data" banner re-reads the database
     summary.counts = {**ds.summary(), **counts}

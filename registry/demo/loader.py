@@ -224,6 +224,13 @@ def write_dataset(ds: Dataset, progress: Progress | None = None) -> tuple[dict[s
     return counts, inst_id
 
 
+def analyze(tables: Sequence[str]) -> None:
+    """Refresh the planner's statistics after a bulk load: without them PostgreSQL plans the
+    registry queries for empty tables until autovacuum gets round to it."""
+    for name in tables:
+        db.session.execute(text(f'ANALYZE "{name}"'))
+
+
 # --- yearly figures ---------------------------------------------------------------------------------
 
 def _status_on(ds_status: dict[int, list[dict[str, Any]]], cid: int, on: date) -> str | None:
