@@ -82,7 +82,7 @@ def sample_values(url: str, count: int) -> list[dict[str, object]]:
     deep = max(1, len(insts) // 25 - 3)
     fragments = sorted({n[2:4] for n in names if len(n) > 4})
 
-    def pick(seq: list, i: int):  # noqa: ANN001, ANN202
+    def pick(seq: list, i: int):
         return seq[(i * 7919) % len(seq)] if seq else 1
 
     return [{"incubator": pick(incubators, i), "rd": pick(rds, i), "inst": pick(insts, i), "firm": pick(firms, i),
@@ -91,7 +91,7 @@ def sample_values(url: str, count: int) -> list[dict[str, object]]:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def redirect_request(self, *args, **kwargs):
         return None  # measure the page asked for, not where it redirects
 
 
