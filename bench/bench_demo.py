@@ -52,7 +52,7 @@ def bench(label: str, url: str, scale: str, seed: int) -> None:
     print(f"{label}: schema {schema_s:.1f} s; demo load --scale {scale}: {load_s:.1f} s "
           f"({'OK' if load_s <= 120 else 'OVER the 120 s target'})")
     for line in out.splitlines():
-        if line.startswith(("  ", "Drew")):
+        if line.startswith(("  ", "Drew", "Wrote")):
             print("   ", line.strip())
 
 

@@ -60,10 +60,14 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
     expected = len(ds.institutions) + len(ds.recognitions) + len(ds.status_changes) + len(ds.firms) + len(ds.tenancies)
     if progress:
         click.echo(f"Drew the {shape.name} dataset (seed {seed}) in {time.perf_counter() - started:.1f} s")
+        phase = time.perf_counter()
         with click.progressbar(length=expected, label="Writing demo data") as bar:
             counts, inst_id = write_dataset(ds, bar.update)
+        click.echo(f"Wrote {expected} registry rows in {time.perf_counter() - phase:.1f} s")
+        phase = time.perf_counter()
         with click.progressbar(length=len(ds.institutions) * len(shape.figure_years), label="Yearly figures  ") as bar:
             counts["self_reports"] = write_figures(ds, inst_id, summary.notes, bar.update, systems)
+        click.echo(f"Drew and wrote {counts['self_reports']} yearly reports in {time.perf_counter() - phase:.1f} s")
     else:
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
