@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from registry.demo.dataset import SHAPES, Shape, build_dataset
 from registry.demo.loader import (
     DemoDataError,
-    analyze,
     LoadSummary,
+    analyze,
     create_accounts,
     existing_data,
     purge_demo_data,
