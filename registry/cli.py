@@ -50,7 +50,11 @@ def quickstart_cmd(host: str, port: int, no_serve: bool) -> None:
     for username, password, role in DEMO_ACCOUNTS:
         click.echo(f"  demo account ({role}): {username} / {password}")
     if not no_serve:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to block inside a `flask` CLI command; serve with werkzeug directly.
+        # This is the development server: production uses gunicorn (README, "Production").
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def init_app(app: Flask) -> None:
