@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -73,7 +74,7 @@ def assess_run(year: int, category: str | None, note: str | None) -> None:
     from registry.extensions import db
 
     def progress(length: int, label: str):  # noqa: ANN202
-        return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+        return click.progressbar(length=length, label=label, file=sys.stderr)
 
     started = time.perf_counter()
     try:

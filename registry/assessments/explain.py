@@ -271,11 +271,11 @@ def gap_sentence(row: Mapping[str, Any]) -> str:
     label = _pick(row.get("label", ""), row.get("label_en", ""))
     if row.get("alternatives"):
         return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
-                 state=_("met") if row.get("met") else _("not met"))
+                 state=_("criterion met") if row.get("met") else _("criterion not met"))
     op = {">=": "≥", "<=": "≤", "==": "="}.get(row.get("op", ">="), row.get("op"))
     text = _("%(label)s: required %(op)s %(required)s, actual %(actual)s — %(state)s.", label=label, op=op,
              required=_num(row.get("required")), actual=_num(row.get("actual")),
-             state=_("met") if row.get("met") else _("not met"))
+             state=_("criterion met") if row.get("met") else _("criterion not met"))
     if row.get("relieved"):
         text += " " + _("(requirement lowered by the hardship-area relief)")
     if row.get("zero_denominator"):
