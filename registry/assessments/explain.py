@@ -409,6 +409,11 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
     lines.append(e.system_line)
     if e.system_changed:
         lines.append(_("Warning: the system file has changed since this result was computed (sha256 differs)."))
+    st = o.get("standing") or {}
+    lines.append(_("Standing") + ": " + " · ".join(filter(None, [
+        label_for(st.get("status")), label_for(st.get("level")) if st.get("level") else _("no recognition in force"),
+        _("hardship area") if st.get("hardship_area") else "",
+        _("provincial status revoked") if st.get("provincial_status_lost") else ""])))
     for g in e.groups:
         lines.append("")
         lines.append(_("%(group)s: %(subtotal)s of %(weight)s points", group=g.label, subtotal=_num(g.subtotal),

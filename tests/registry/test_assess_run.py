@@ -64,9 +64,9 @@ def test_run_stores_outcomes_with_traces_sources_and_pinned_systems(session):
     assert fund == {"code": "incubation_fund", "group": "service_capability", "rule": "bands", "weight": "5",
                     "points": "5.00", "status": "scored", "provisional": True}
     assert r.outcome["registry"]["self_report_id"] == r.self_report_id is not None
-    # the registry, not the report, supplies the recognition level
-    level = [i for n in _nodes(r.outcome["trace"]) for i in n.get("inputs", []) if i["code"] == "recognition_level"]
-    assert all(i["value"] == "municipal" and i["source"].startswith("registry") for i in level)
+    # the registry, not the report, supplies the standing: status and the level in force on 31 December
+    assert r.outcome["standing"] == {"status": "recognised", "level": "municipal", "hardship_area": False,
+                                     "provincial_status_lost": False}
 
     # R&D institutions need the reviewers' score (policy "error"): until reviews supply it, the result is
     # incomplete and says exactly which input is missing and which policy applied
