@@ -9,7 +9,9 @@ updates a stored run or result: re-scoring is a new run (style.md §G).
 from __future__ import annotations
 
 import getpass
+import json
 import socket
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, bindparam, func, insert, select
 
 from assessment import (
     CATEGORIES,
@@ -101,6 +103,7 @@ class RunSummary:
     by_recommendation: Mapping[str | None, int]
     incomplete: int
     skipped: Mapping[str, int]  #: why some institutions were not assessed → how many
+    timings: Mapping[str, float] = field(default_factory=dict)  #: seconds per phase (read, evaluate, store)
 
 
 # --- systems in force -----------------------------------------------------------------------
@@ -243,44 +246,55 @@ def build_inputs(system: IndicatorSystem, values: Mapping[str, Any] | None, fact
     malformed figure becomes a listed problem with its policy applied, never an exception.
     Inputs declared ``source = "registry"`` always come from the registry, whatever the report says.
     """
-    decls = _decls(system)
+    reported, bools, from_registry, from_reviewers = _decls(system)
     inputs: dict[str, Input] = {}
     if values:
         for code, entry in values.items():
-            decl = decls.get(code)
-            if decl is None or decl.source != "self_report":
+            if code not in reported:
                 continue
-            if isinstance(entry, dict):
-                value, cell = entry.get("value"), _cell(entry)
+            if type(entry) is dict:
+                value = entry.get("value")
+                cell = entry.get("cell")
+                if cell is not None and "sheet" in entry:
+                    cell = _cell(entry)
             else:  # a bare value: keep it, without a cell
                 value, cell = entry, None
             if value is None or value == "":
                 continue
-            if decl.type == "bool" and not isinstance(value, bool):
+            if code in bools and type(value) is not bool:
                 value = _bool(value)
             inputs[code] = Input(code, value, cell)
-    for code, decl in decls.items():
-        if decl.source == "registry":
-            v = _registry_value(code, facts)
-            if v is not None:
-                inputs[code] = Input(code, v, REGISTRY_SOURCE)
-        elif decl.source == "reviewer" and reviewer and code in reviewer:
-            v, src = reviewer[code]
-            inputs[code] = Input(code, v, src)
+    for code in from_registry:
+        v = _registry_value(code, facts)
+        if v is not None:
+            inputs[code] = Input(code, v, REGISTRY_SOURCE)
+    if reviewer:
+        for code in from_reviewers:
+            if code in reviewer:
+                v, src = reviewer[code]
+                inputs[code] = Input(code, v, src)
     return inputs
 
 
-_DECLS: dict[str, dict[str, Any]] = {}
+_DECLS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _decls(system: IndicatorSystem) -> dict[str, Any]:
+def _decls(system: IndicatorSystem) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Per system file: self-reported codes, which of them are booleans, registry codes, reviewer codes."""
     found = _DECLS.get(system.sha256)
     if found is None:
-        found = _DECLS[system.sha256] = system.input_set.by_code()
+        decls = system.input_set.inputs
+        found = _DECLS[system.sha256] = (
+            frozenset(d.code for d in decls if d.source == "self_report"),
+            frozenset(d.code for d in decls if d.source == "self_report" and d.type == "bool"),
+            tuple(d.code for d in decls if d.source == "registry"),
+            tuple(d.code for d in decls if d.source == "reviewer"),
+        )
     return found
 
 
 def _cell(entry: Mapping[str, Any]) -> str | None:
+    """"基本情况!D12", also from the importer's split form {"sheet": "基本情况", "cell": "D12"}."""
     cell = entry.get("cell")
     sheet = entry.get("sheet")
     if cell and sheet and "!" not in str(cell):
@@ -344,6 +358,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     """
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     categories = sorted({c for c, _ in systems})
     facts = load_facts(year, categories)
     skipped: dict[str, int] = defaultdict(int)
@@ -359,6 +375,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     reports = load_reports(year, ids)
     history = load_history(year, ids, facts)
     reviewed = reviewer_inputs(year, ids)
+    timings["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
 
     outcomes: list[tuple[InstitutionFacts, Outcome]] = []
     with progress(len(todo), "evaluating") as bar:
@@ -371,6 +389,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
         bar.update(len(todo) % 200)
 
     outcomes = _with_quota(outcomes, systems)
+    timings["evaluate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
 
     used: dict[str, dict[str, Any]] = {}
     for f, o in outcomes:
@@ -385,6 +405,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     db.session.add(run)
     db.session.flush()
 
+    stmt = _insert_results()
     by_grade: dict[str | None, int] = defaultdict(int)
     by_rec: dict[str | None, int] = defaultdict(int)
     incomplete = 0
@@ -397,10 +418,40 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
                 by_grade[o.grade] += 1
                 by_rec[o.recommendation.kind if o.recommendation else None] += 1
                 incomplete += o.status == "incomplete"
-            db.session.execute(insert(AssessmentResult), rows)
+            if stmt is None:
+                _copy_results(rows)
+            else:
+                db.session.execute(stmt, rows)
             bar.update(len(rows))
     db.session.flush()
-    return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped))
+    timings["store"] = time.perf_counter() - clock
+    return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped), timings)
+
+
+def _insert_results() -> Any:
+    """INSERT for result rows whose outcome arrives as JSON text, serialised once by `result_row`
+    (the column's own JSON type would serialise again, escaping every Chinese character).
+
+    None on PostgreSQL: there the rows go through COPY on the session's own connection (same
+    transaction), several times faster than a multi-row INSERT for 15 kB JSONB values.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return None
+    return insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()))
+
+
+_COPY_COLUMNS = ("run_id", "institution_id", "year", "category", "subclass", "system_version", "system_sha256",
+                 "self_report_id", "score", "grade", "recommendation", "recommendation_rule", "missing_count",
+                 "is_provisional", "outcome_json")
+
+
+def _copy_results(rows: list[dict[str, Any]]) -> None:
+    """COPY result rows into assessment_results within the session's transaction (PostgreSQL)."""
+    conn = db.session.connection().connection.driver_connection
+    columns = ", ".join("outcome" if c == "outcome_json" else c for c in _COPY_COLUMNS)
+    with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in _COPY_COLUMNS))
 
 
 def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
@@ -443,7 +494,7 @@ def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | No
         "recommendation_rule": rec.rule if rec else _rule_of(o), "missing_count": len(o.missing),
         "is_provisional": bool(o.system.provisional or (gaps is not None and gaps.provisional)
                                or any(i["provisional"] for i in data["indicators"])),
-        "outcome": data,
+        "outcome_json": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     }
 
 
