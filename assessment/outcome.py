@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
-from assessment.criteria import GapList
+from assessment.criteria import GapList, GapRow
 from assessment.system import SystemRef
 from assessment.trace import TraceNode, flatten, jsonable
 
@@ -102,7 +103,7 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "rule": self.rule, "params": jsonable(self.params),
-                "gaps": None if self.gaps is None else self.gaps.to_dict()}
+                "gaps": None if self.gaps is None else _gaps_dict(self.gaps)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Recommendation:
@@ -161,16 +162,23 @@ class Outcome:
         return replace(self, grade=grade, quota=quota, trace=trace)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data in one pass over the trace (no intermediate objects).
+
+        Read-only parts (an indicator's parameters) may be shared between results; see
+        `TraceNode.to_dict`.
+        """
+        rec = self.recommendation
         return {
             "system": self.system.to_dict(), "year": self.year, "status": self.status,
-            "score": jsonable(self.score), "base_score": jsonable(self.base_score), "bonus": str(self.bonus),
+            "score": _dec(self.score), "base_score": _dec(self.base_score), "bonus": str(self.bonus),
             "grade": self.grade,
-            "recommendation": None if self.recommendation is None else self.recommendation.to_dict(),
-            "indicators": [i.to_dict() for i in self.indicators],  # derived from the trace; for readers of the JSON
-            "missing": [m.to_dict() for m in self.missing],
-            "vetoes": [v.to_dict() for v in self.vetoes],
+            "recommendation": None if rec is None else rec.to_dict(),
+            "indicators": _indicator_dicts(self.trace),  # derived from the trace; for readers of the JSON
+            "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
+                        for m in self.missing],
+            "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in self.vetoes],
             "reported": self.reported,
-            "quota": jsonable(self.quota),
+            "quota": None if self.quota is None else jsonable(self.quota),
             "standing": jsonable(self.standing),
             "trace": self.trace.to_dict(),
         }
@@ -187,3 +195,74 @@ class Outcome:
             reported=d["reported"], quota=d.get("quota"), standing=d.get("standing") or {},
             trace=TraceNode.from_dict(d["trace"]),
         )
+
+
+def _dec(value: Decimal | None) -> Any:
+    return value if value is None else str(value) if type(value) is Decimal else jsonable(value)
+
+
+#: id(indicator parameters) → (the parameters, block, rule, a filled-in `indicators` entry to copy);
+#: holding the parameters keeps their id from being reused (see trace._static_json)
+_IND_STATIC: dict[int, tuple[object, str, str | None, dict[str, object]]] = {}
+_STATUS = {None: "scored", "zero": "zeroed", "exclude": "excluded"}
+
+
+def _indicator_template(params: Mapping[str, object], block: str, rule: str | None) -> dict[str, object]:
+    """The parts of an `indicators` entry that depend only on the indicator, computed once per indicator."""
+    hit = _IND_STATIC.get(id(params))
+    if hit is not None and hit[0] is params and hit[1] == block and hit[2] == rule:
+        return hit[3]
+    weight = params.get("weight", 0)
+    template = {"code": None, "group": str(params.get("group", block)), "rule": rule or "",
+                "weight": str(weight if type(weight) is Decimal else Decimal(str(weight))), "points": None,
+                "status": None, "provisional": bool(params.get("provisional", False))}
+    if type(params) is MappingProxyType:
+        if len(_IND_STATIC) >= 4096:
+            _IND_STATIC.clear()
+        _IND_STATIC[id(params)] = (params, block, rule, template)
+    return template
+
+
+def _indicator_dicts(trace: TraceNode) -> list[dict[str, object]]:
+    """`[i.to_dict() for i in outcome.indicators]`, built straight from the trace."""
+    score = trace.find("score")
+    if score is None:
+        return []
+    out: list[dict[str, object]] = []
+    for block in score.children:
+        block_code = block.code
+        for node in block.children:
+            detail = node.detail
+            points = node.value
+            entry = _indicator_template(node.parameters, block_code, node.rule).copy()
+            entry["code"] = node.code
+            entry["points"] = None if points is None else str(points if type(points) is Decimal else Decimal(str(points)))
+            entry["status"] = _STATUS.get(detail.get("policy"), "unscored") if "unusable" in detail else "scored"
+            out.append(entry)
+    return out
+
+
+def _gaps_dict(gaps: GapList) -> dict[str, Any]:
+    """`GapList.to_dict()`, without the generic conversions (same keys, same order)."""
+    return {"code": gaps.code, "version": gaps.version, "level": gaps.level, "source": gaps.source,
+            "sha256": gaps.sha256, "provisional": gaps.provisional, "hardship_area": gaps.hardship_area,
+            "met": all(r.met for r in gaps.rows), "rows": [_gap_row_dict(r) for r in gaps.rows]}
+
+
+def _plain(value: object) -> Any:
+    t = type(value)
+    if value is None or t is bool or t is str or t is int:
+        return value
+    if t is Decimal:
+        return str(value)
+    return jsonable(value)
+
+
+def _gap_row_dict(r: GapRow) -> dict[str, Any]:
+    return {
+        "code": r.code, "label": r.label, "label_en": r.label_en, "measure": r.measure, "op": r.op,
+        "required": _plain(r.required), "actual": _plain(r.actual), "met": r.met,
+        "reference": r.reference, "provisional": r.provisional, "relieved": r.relieved,
+        "missing": list(r.missing), "shortfall": _plain(r.shortfall),
+        "alternatives": [_gap_row_dict(a) for a in r.alternatives], "zero_denominator": r.zero_denominator,
+    }

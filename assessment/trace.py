@@ -6,6 +6,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 Value = Decimal | int | str | bool | _dt.date | None
@@ -44,20 +45,13 @@ class TraceNode:
 
     def to_dict(self, _seen: set[str] | None = None) -> dict[str, Any]:
         """Nested plain data. A node reached a second time (grade under recommendation, say)
-        is written as ``{"ref": code}`` so the JSON holds each node once."""
-        seen = set() if _seen is None else _seen
-        if self.code in seen:
-            return {"ref": self.code}
-        seen.add(self.code)
-        return {
-            "code": self.code,
-            "value": jsonable(self.value),
-            "rule": self.rule,
-            "parameters": jsonable(self.parameters),
-            "inputs": [{"code": i.code, "value": jsonable(i.value), "source": i.source} for i in self.inputs],
-            "detail": jsonable(self.detail),
-            "children": [c.to_dict(seen) for c in self.children],
-        }
+        is written as ``{"ref": code}`` so the JSON holds each node once.
+
+        Parameters held in a read-only mapping (every indicator's, compiled once per system
+        file) are converted once and the converted dict is shared between results: treat the
+        output as read-only, or copy it before changing it.
+        """
+        return _node_dict(self, set() if _seen is None else _seen)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], _built: dict[str, TraceNode] | None = None) -> TraceNode:
@@ -104,6 +98,88 @@ def flatten(root: TraceNode, year: int) -> dict[str, dict[str, object]]:
 
     visit(root)
     return out
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+#: id(read-only mapping) → (the mapping, its JSON form); holding the mapping keeps its id from being reused
+_STATIC_JSON: dict[int, tuple[object, Any]] = {}
+_STATIC_MAX = 4096
+
+
+def _static_json(params: Mapping[str, object]) -> Any:
+    """`jsonable(params)`, computed once per read-only mapping (see TraceNode.to_dict)."""
+    if not params:
+        return {}
+    if type(params) is not MappingProxyType:
+        return _mapping_json(params)
+    hit = _STATIC_JSON.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    out = _mapping_json(params)
+    if len(_STATIC_JSON) >= _STATIC_MAX:  # per-result mappings churn through here; keep it bounded
+        _STATIC_JSON.clear()
+    _STATIC_JSON[id(params)] = (params, out)
+    return out
+
+
+def _mapping_json(d: Mapping[str, object]) -> dict[str, Any]:
+    plain = _PLAIN
+    dec = Decimal
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        t = type(v)
+        out[k if type(k) is str else str(k)] = v if t in plain else str(v) if t is dec else jsonable(v)
+    return out
+
+
+def _node_dict(n: TraceNode, seen: set[str], _plain: frozenset = _PLAIN, _dec: type = Decimal,
+               _cache: dict = _STATIC_JSON, _proxy: type = MappingProxyType) -> dict[str, Any]:
+    """One recursive pass over the tree building the JSON form directly (TraceNode.to_dict).
+
+    Hot path (tens of nodes per result, thousands of results per run): the type tests are
+    inlined, and read-only parameter mappings come from the cache without a call.
+    """
+    code = n.code
+    if code in seen:
+        return {"ref": code}
+    seen.add(code)
+    v = n.value
+    t = type(v)
+    if t is _dec:
+        v = str(v)
+    elif t not in _plain:
+        v = jsonable(v)
+    ins = n.inputs
+    if ins:
+        inputs = []
+        for i in ins:
+            iv = i.value
+            it = type(iv)
+            if it is _dec:
+                iv = str(iv)
+            elif it not in _plain:
+                iv = jsonable(iv)
+            inputs.append({"code": i.code, "value": iv, "source": i.source})
+    else:
+        inputs = []
+    params = n.parameters
+    if not params:
+        pj: Any = {}
+    elif type(params) is _proxy and (hit := _cache.get(id(params))) is not None and hit[0] is params:
+        pj = hit[1]
+    else:
+        pj = _static_json(params)
+    detail = n.detail
+    if detail:
+        dj = {}
+        for k, dv in detail.items():
+            dt = type(dv)
+            dj[k if type(k) is str else str(k)] = str(dv) if dt is _dec else dv if dt in _plain else jsonable(dv)
+    else:
+        dj = {}
+    children = n.children
+    return {"code": code, "value": v, "rule": n.rule, "parameters": pj, "inputs": inputs, "detail": dj,
+            "children": [_node_dict(c, seen) for c in children] if children else []}
 
 
 def jsonable(value: object) -> Any:

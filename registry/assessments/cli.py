@@ -1,9 +1,159 @@
-"""`fuhua systems` commands."""
+"""`fuhua systems` (check, list) and `fuhua assess` (run, explain, compare) commands."""
 
 from __future__ import annotations
+
+import sys
+import time
 
 import click
 from flask.cli import AppGroup
 
 systems_cli = AppGroup("systems", help="Indicator systems.")
 assess_cli = AppGroup("assess", help="Annual assessment runs.")
+
+
+@systems_cli.command("check")
+def systems_check() -> None:
+    """Load and validate every shipped system and criteria file; stop at the first bad one."""
+    from assessment import SystemDefinitionError, all_criteria, all_systems, load_criteria, load_version
+
+    n = 0
+    try:
+        for category, subclass, version in all_systems():
+            load_version(category, version, subclass)
+            n += 1
+        for code, version in all_criteria():
+            load_criteria(code, version)
+            n += 1
+    except SystemDefinitionError as exc:
+        raise click.ClickException(f"{exc.source}: {exc.path or '(top level)'}: {exc.message}") from None
+    click.secho(f"{n} files checked: all valid.", fg="green")
+
+
+@systems_cli.command("list")
+@click.option("--year", "years", type=int, multiple=True, help="Only these years (repeatable).")
+def systems_list(years: tuple[int, ...]) -> None:
+    """What is in force per year and category/subclass, with carry-forward and provisional marks."""
+    from assessment import all_criteria, all_systems, load_criteria, load_version
+    from registry.assessments.operations import system_keys
+
+    keys = system_keys()
+    versions = {k: [v for c, s, v in all_systems() if (c, s) == k] for k in keys}
+    first = min((v for vs in versions.values() for v in vs), default=None)
+    if first is None:
+        click.echo("No indicator systems found.")
+        return
+    shown = sorted(years) or list(range(first, max(max(v for vs in versions.values() for v in vs), first) + 3))
+    for year in shown:
+        click.secho(f"{year}", bold=True)
+        for cat, sub in keys:
+            in_force = [v for v in versions[(cat, sub)] if v <= year]
+            name = f"{cat}/{sub}" if sub else cat
+            if not in_force:
+                click.echo(f"  {name:40} —  (no system in force; first {versions[(cat, sub)][0]})")
+                continue
+            s = load_version(cat, max(in_force), sub)
+            carry = "" if s.version == year else f" (in force for {year})"
+            mark = "  [provisional]" if s.provisional else ""
+            click.echo(f"  {name:40} system {s.version}{carry}  sha256 {s.sha256[:12]}{mark}")
+    click.secho("criteria", bold=True)
+    for code, version in all_criteria():
+        c = load_criteria(code, version)
+        mark = "  [provisional]" if c.provisional else ""
+        click.echo(f"  {code:48} {version}  {c.level}{mark}")
+
+
+@assess_cli.command("run")
+@click.option("--year", type=int, required=True)
+@click.option("--category", default=None, help="Only this category (rd_institution, maker_space, incubator …).")
+@click.option("--note", default=None, help="A note stored with the run.")
+def assess_run(year: int, category: str | None, note: str | None) -> None:
+    """Assess every applicant, recognised and rectifying institution from the registry's figures."""
+    from registry.assessments.operations import cli_label, run_assessment
+    from registry.errors_domain import RegistryError
+    from registry.extensions import db
+
+    def progress(length: int, label: str):  # noqa: ANN202
+        return click.progressbar(length=length, label=label, file=sys.stderr)
+
+    started = time.perf_counter()
+    try:
+        summary = run_assessment(year, category=category, label=cli_label(), note=note, progress=progress)
+    except RegistryError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    run = summary.run
+    click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {year} "
+                f"in {time.perf_counter() - started:.1f} s.", fg="green")
+    for s in run.systems:
+        name = f"{s['category']}/{s['subclass']}" if s.get("subclass") else s["category"]
+        mark = " [provisional]" if s.get("provisional") else ""
+        click.echo(f"  {name:40} system {s['version']} sha256 {s['sha256'][:12]}{mark}: {s['count']}")
+    grades = ", ".join(f"{g or 'none'} {n}" for g, n in sorted(summary.by_grade.items(), key=lambda t: t[0] or "Z"))
+    recs = ", ".join(f"{r or 'none'} {n}" for r, n in sorted(summary.by_recommendation.items(), key=lambda t: t[0] or "~"))
+    click.echo(f"  grades: {grades}")
+    click.echo(f"  recommendations: {recs}")
+    if summary.incomplete:
+        click.secho(f"  {summary.incomplete} incomplete (figures missing where the policy is 'error')", fg="yellow")
+    for why, n in summary.skipped.items():
+        click.secho(f"  not assessed ({why}): {n}", fg="yellow")
+
+
+@assess_cli.command("explain")
+@click.option("--year", type=int, required=True)
+@click.option("--uscc", required=True, help="The institution's unified social credit code.")
+@click.option("--run", "run_id", type=int, default=None, help="A run id (default: the latest run of the year).")
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
+def assess_explain(year: int, uscc: str, run_id: int | None, lang: str) -> None:
+    """Print one institution's full explanation: every indicator, its inputs and their cells, the decision."""
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    from registry.assessments.explain import explain, explanation_lines
+    from registry.assessments.queries import institution_result
+    from registry.extensions import db
+    from registry.models import Institution
+
+    inst = db.session.scalar(select(Institution).where(Institution.uscc == uscc.strip().upper()))
+    if inst is None:
+        raise click.ClickException(f"No institution with credit code {uscc}.")
+    result = institution_result(year, inst.id, run_id)
+    if result is None:
+        where = f"run #{run_id}" if run_id else f"any run of {year}"
+        raise click.ClickException(f"{inst.name} ({inst.uscc}) has no result in {where}.")
+    with force_locale(lang):
+        lines = explanation_lines(explain(result.outcome), f"{inst.name} ({inst.uscc}) · {year} · run #{result.run_id}")
+    click.echo("\n".join(lines))
+
+
+@assess_cli.command("compare")
+@click.argument("run_a", type=int)
+@click.argument("run_b", type=int)
+def assess_compare(run_a: int, run_b: int) -> None:
+    """Which institutions changed grade or recommendation between two runs, and why."""
+    from registry.assessments.queries import compare_runs
+    from registry.extensions import db
+    from registry.models import AssessmentRun
+
+    a, b = db.session.get(AssessmentRun, run_a), db.session.get(AssessmentRun, run_b)
+    for rid, run in ((run_a, a), (run_b, b)):
+        if run is None:
+            raise click.ClickException(f"No assessment run #{rid}.")
+    cmp = compare_runs(a, b)
+    click.secho(f"Run #{a.id} ({a.year}) → run #{b.id} ({b.year}): {len(cmp.changes)} changed, "
+                f"{cmp.unchanged} unchanged, {len(cmp.only_a)} only in #{a.id}, {len(cmp.only_b)} only in #{b.id}",
+                bold=True)
+    for c in cmp.changes:
+        click.echo(f"{c.uscc} {c.name}: grade {c.grade[0] or '—'} → {c.grade[1] or '—'}; "
+                   f"recommendation {c.recommendation[0] or '—'} ({c.rule[0] or '—'}) → "
+                   f"{c.recommendation[1] or '—'} ({c.rule[1] or '—'})")
+        if c.system:
+            click.echo(f"    system version changed: {c.system[0]} → {c.system[1]}")
+        for code, pa, pb in c.indicators:
+            click.echo(f"    points {code}: {pa} → {pb}")
+        for code, va, vb in c.inputs:
+            click.echo(f"    input {code}: {va} → {vb}")
+    for label, rows in ((f"only in #{a.id}", cmp.only_a), (f"only in #{b.id}", cmp.only_b)):
+        for _id, uscc, name in rows:
+            click.echo(f"{uscc} {name}: {label}")

@@ -1,0 +1,468 @@
+"""Stored outcomes (structured facts) rendered as sentences in the user's language.
+
+The engine stores facts, not prose (style.md §H). Here each rule kind, missing-input policy and
+recommendation rule becomes a sentence through the catalogue (English msgids, Chinese
+translations), with labels from the pinned system file. Used by the pages and `fuhua assess explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from assessment import IndicatorSystem, SystemNotFoundError, load_version
+from registry.i18n import is_english
+from registry.labels import label_for
+
+
+@dataclass(slots=True)
+class InputView:
+    code: str
+    label: str
+    value: Any
+    source: str | None
+    unit: str | None = None
+    from_registry: bool = False
+    problem: str | None = None  #: "missing" | "malformed" | "out-of-range"
+
+
+@dataclass(slots=True)
+class IndicatorView:
+    code: str
+    label: str
+    group: str
+    rule: str
+    weight: Any
+    points: Any
+    status: str
+    provisional: bool
+    reference: str
+    unit: str | None
+    parameters: Mapping[str, Any]
+    detail: Mapping[str, Any]
+    inputs: list[InputView]
+    sentence: str
+    missing_sentence: str | None = None
+
+
+@dataclass(slots=True)
+class GroupView:
+    code: str
+    label: str
+    weight: Any
+    subtotal: Any
+    indicators: list[IndicatorView] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Explanation:
+    outcome: Mapping[str, Any]
+    system_title: str
+    system_line: str
+    system_changed: bool  #: the file on disk no longer has the pinned sha256 (labels may differ)
+    groups: list[GroupView]
+    bonus: list[IndicatorView]
+    vetoes: list[IndicatorView]
+    score_sentence: str
+    grade_sentence: str
+    quota_sentence: str | None
+    recommendation_sentence: str
+    gaps: Mapping[str, Any] | None
+    gap_sentences: list[tuple[Mapping[str, Any], str]]
+    missing: list[str]
+    history: list[Mapping[str, Any]]
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_num(x) for x in v)
+    return str(v)
+
+
+def _pick(zh: str, en: str) -> str:
+    return (en or zh) if is_english() else zh
+
+
+def system_for(outcome: Mapping[str, Any]) -> IndicatorSystem | None:
+    s = outcome["system"]
+    try:
+        return load_version(s["category"], int(s["version"]), s.get("subclass"))
+    except (SystemNotFoundError, ValueError):
+        return None
+
+
+REASONS = {"missing": "missing", "malformed": "malformed", "out-of-range": "out of the declared range"}
+
+
+def reason_text(reason: str) -> str:
+    if reason == "missing":
+        return _("missing")
+    if reason == "malformed":
+        return _("malformed")
+    if reason == "out-of-range":
+        return _("out of the declared range")
+    return reason
+
+
+def missing_policy_sentence(unusable: Mapping[str, str], policy: str, labels: Mapping[str, str],
+                            max_score: Any = None) -> str:
+    """What the indicator's missing-input policy did with unusable figures."""
+    items = "; ".join(f"{labels.get(c, c)} ({reason_text(r)})" for c, r in unusable.items())
+    if policy == "zero":
+        return _("Unusable figures: %(items)s. Policy “zero”: the indicator earns 0 points.", items=items)
+    if policy == "exclude":
+        return _("Unusable figures: %(items)s. Policy “exclude”: the indicator is left out and the score is rescaled to %(max)s.",
+                 items=items, max=_num(max_score))
+    return _("Unusable figures: %(items)s. Policy “error”: the indicator cannot be scored, so the assessment is incomplete (no score, no grade).",
+             items=items)
+
+
+def _band(params: Mapping[str, Any], matched: Any) -> Mapping[str, Any] | None:
+    bands = params.get("bands") or []
+    if isinstance(matched, int) and not isinstance(matched, bool) and 0 <= matched < len(bands):
+        return bands[matched]
+    return None
+
+
+def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any], points: Any,
+                  unit: str | None = None) -> str:
+    """One sentence per rule kind: what was measured, against what, and the points it earned."""
+    weight = _num(params.get("weight"))
+    pts = _num(points)
+    u = unit or ""
+    if rule == "bands":
+        band = _band(params, detail.get("matched"))
+        if band is not None:
+            return _("%(value)s%(unit)s reaches the band “at least %(min)s” → %(points)s of %(weight)s points.",
+                     value=_num(detail.get("value")), unit=u, min=band["min"], points=pts, weight=weight)
+        lowest = (params.get("bands") or [{"min": "—"}])[-1]["min"]
+        return _("%(value)s%(unit)s is below the lowest band (at least %(min)s) → 0 of %(weight)s points.",
+                 value=_num(detail.get("value")), unit=u, min=lowest, weight=weight)
+    if rule.startswith("ratio_") and detail.get("zero_denominator"):
+        return _("%(numerator)s ÷ %(denominator)s: the denominator is 0, so no ratio can be formed → 0 of %(weight)s points.",
+                 numerator=_num(detail.get("numerator")), denominator=_num(detail.get("denominator")), weight=weight)
+    if rule == "ratio_bands":
+        band = _band(params, detail.get("matched"))
+        ratio = _("%(numerator)s ÷ %(denominator)s × %(scale)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
+                  denominator=_num(detail.get("denominator")), scale=_num(params.get("scale", 100)),
+                  ratio=_num(detail.get("ratio")), unit=u)
+        if band is not None:
+            return _("Ratio %(ratio)s reaches the band “at least %(min)s” → %(points)s of %(weight)s points.",
+                     ratio=ratio, min=band["min"], points=pts, weight=weight)
+        lowest = (params.get("bands") or [{"min": "—"}])[-1]["min"]
+        return _("Ratio %(ratio)s is below the lowest band (at least %(min)s) → 0 of %(weight)s points.",
+                 ratio=ratio, min=lowest, weight=weight)
+    if rule in ("linear", "ratio_linear", "growth_linear"):
+        if rule == "growth_linear":
+            if detail.get("zero_denominator"):
+                return _("Last year's figure is 0, so growth is undefined → 0 of %(weight)s points.", weight=weight)
+            measured = _("growth over last year %(growth)s%%", growth=_num(detail.get("growth")))
+        elif rule == "ratio_linear":
+            measured = _("ratio %(numerator)s ÷ %(denominator)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
+                         denominator=_num(detail.get("denominator")), ratio=_num(detail.get("ratio")), unit=u)
+        else:
+            measured = f"{_num(detail.get('value'))}{u}"
+        return _("Scored on a straight line from %(floor)s (0 points) to %(target)s (all %(weight)s points): %(measured)s → %(points)s points.",
+                 floor=_num(params.get("floor")), target=_num(params.get("target")), weight=weight, measured=measured,
+                 points=pts)
+    if rule in ("threshold", "ratio_threshold"):
+        value = _num(detail.get("ratio") if rule == "ratio_threshold" else detail.get("value"))
+        if detail.get("met"):
+            return _("%(value)s%(unit)s reaches the minimum %(min)s → all %(weight)s points.", value=value, unit=u,
+                     min=_num(params.get("min")), weight=weight)
+        return _("%(value)s%(unit)s is below the minimum %(min)s → 0 of %(weight)s points.", value=value, unit=u,
+                 min=_num(params.get("min")), weight=weight)
+    if rule == "boolean":
+        return _("Answer “%(value)s”, expected “%(expect)s” → %(points)s of %(weight)s points.",
+                 value=_num(detail.get("value")), expect=_num(params.get("expect", True)), points=pts, weight=weight)
+    if rule == "reviewer":
+        if detail.get("clamped"):
+            return _("The reviewers' score %(score)s is outside 0 to %(weight)s and was limited to %(points)s points.",
+                     score=_num(detail.get("score")), weight=weight, points=pts)
+        return _("The reviewers' score %(score)s (0 to %(weight)s) → %(points)s points.", score=_num(detail.get("score")),
+                 weight=weight, points=pts)
+    if rule == "bonus":
+        return _("%(count)s × %(per_item)s points per item, at most %(weight)s → %(points)s bonus points.",
+                 count=_num(detail.get("count")), per_item=_num(params.get("per_item")), weight=weight, points=pts)
+    if rule == "veto":
+        if detail.get("triggered"):
+            return _("Veto item triggered: the grade is D and exit (or non-recognition) is recommended.")
+        return _("Veto item not triggered.")
+    return _("Rule %(rule)s → %(points)s points.", rule=rule, points=pts)
+
+
+def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[str, Any],
+                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None) -> str:
+    """Why this recommendation: the rule that fired and the numbers it read."""
+    detail = detail or {}
+    labels = labels or {}
+    level = label_for(params.get("target_level") or detail.get("target_level"))
+    unmet = ", ".join(labels.get(c, c) for c in params.get("unmet") or [])
+    years = "、".join(str(y) for y in params.get("years") or [])
+    if rule == "veto":
+        return _("Veto item(s) triggered: %(items)s.", items=", ".join(labels.get(c, c) for c in params.get("vetoes") or []))
+    if rule == "provincial-status-lost":
+        return _("The provincial recognition was revoked during the year; municipal status follows it (%(reference)s).",
+                 reference=params.get("reference") or "—")
+    if rule == "consecutive-unreported":
+        return _("No self-report in %(n)s consecutive years (%(years)s); the limit is %(limit)s.",
+                 n=len(params.get("years") or []), years=years, limit=params.get("limit"))
+    if rule == "consecutive-fails":
+        return _("Grade D in %(n)s consecutive years (%(years)s); the limit is %(limit)s.",
+                 n=len(params.get("years") or []), years=years, limit=params.get("limit"))
+    if rule == "single-fail":
+        return _("Grade %(grade)s this year (not yet consecutive): rectify within %(months)s months.",
+                 grade=params.get("grade"), months=params.get("deadline_months"))
+    if rule == "rectified":
+        return _("Passed with grade %(grade)s while rectifying: the rectification ends and the recognition is kept.",
+                 grade=params.get("grade"))
+    if rule == "meets-next-level":
+        return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
+                 level=level, criteria=params.get("criteria"), version=params.get("criteria_version"))
+    if rule == "nearly-meets-next-level":
+        return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
+                 unmet=unmet, level=level, shortfall=_pct(params.get("max_shortfall")), max_unmet=params.get("max_unmet"))
+    if rule == "keep":
+        if params.get("target_level"):
+            return _("Passed; does not yet meet the criteria for %(level)s (unmet: %(unmet)s): keep.", level=level,
+                     unmet=unmet or "—")
+        return _("Passed with grade %(grade)s: keep.", grade=params.get("grade") or detail.get("grade") or "—")
+    if rule == "criteria-met":
+        return _("Meets every criterion for recognition at %(level)s: recognise.", level=level)
+    if rule == "criteria-unmet":
+        return _("Criteria for recognition at %(level)s not met: %(unmet)s. Do not recognise.", level=level, unmet=unmet)
+    if rule == "incomplete":
+        return _("No recommendation: the assessment is incomplete (figures are missing where the policy is “error”).")
+    if rule == "no-criteria":
+        return _("No recommendation: no recognition criteria for %(level)s are on file.", level=level)
+    return _("Recommendation %(kind)s (rule %(rule)s).", kind=label_for(kind), rule=rule or "—")
+
+
+def _pct(share: Any) -> str:
+    try:
+        from decimal import Decimal
+
+        return f"{(Decimal(str(share)) * 100).normalize():f}%"
+    except Exception:  # noqa: BLE001
+        return _num(share)
+
+
+def quota_sentence(quota: Mapping[str, Any] | None, before: Any = None) -> str | None:
+    if not quota:
+        return None
+    common = dict(grade=quota.get("grade"), share=_pct(quota.get("max_share")), cohort=quota.get("cohort"),
+                  allowed=quota.get("allowed"), rank=quota.get("rank"), holders=quota.get("holders"))
+    if quota.get("kept"):
+        return _("Quota: at most %(share)s of the %(cohort)s graded institutions may hold %(grade)s (%(allowed)s places); ranked %(rank)s of %(holders)s, the grade is kept.",
+                 **common)
+    return _("Quota: at most %(share)s of the %(cohort)s graded institutions may hold %(grade)s (%(allowed)s places); ranked %(rank)s of %(holders)s, lowered to %(demote_to)s.",
+             demote_to=quota.get("demote_to"), **common)
+
+
+def gap_sentence(row: Mapping[str, Any]) -> str:
+    """One criterion of a gap list."""
+    label = _pick(row.get("label", ""), row.get("label_en", ""))
+    if row.get("alternatives"):
+        return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
+                 state=_("criterion met") if row.get("met") else _("criterion not met"))
+    op = {">=": "≥", "<=": "≤", "==": "="}.get(row.get("op", ">="), row.get("op"))
+    text = _("%(label)s: required %(op)s %(required)s, actual %(actual)s — %(state)s.", label=label, op=op,
+             required=_num(row.get("required")), actual=_num(row.get("actual")),
+             state=_("criterion met") if row.get("met") else _("criterion not met"))
+    if row.get("relieved"):
+        text += " " + _("(requirement lowered by the hardship-area relief)")
+    if row.get("zero_denominator"):
+        text += " " + _("(nothing to divide by)")
+    if row.get("missing"):
+        text += " " + _("(figures missing: %(codes)s)", codes=", ".join(row["missing"]))
+    return text
+
+
+# --- a whole outcome ----------------------------------------------------------------------------
+
+def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
+    if "ref" in node:
+        return
+    out[node["code"]] = node
+    for c in node.get("children", ()):
+        _walk(c, out)
+
+
+def explain(outcome: Mapping[str, Any]) -> Explanation:
+    """Everything the explanation page and the CLI show, as sentences in the current locale."""
+    system = system_for(outcome)
+    s = outcome["system"]
+    nodes: dict[str, Mapping[str, Any]] = {}
+    _walk(outcome["trace"], nodes)
+    ind_meta = {i.code: i for i in system.indicators} if system else {}
+    decls = system.input_set.by_code() if system else {}
+    group_meta = {g.code: g for g in system.groups} if system else {}
+    input_labels = {c: _pick(d.label, d.label_en) for c, d in decls.items()}
+    ind_labels = {c: _pick(i.label, i.label_en) for c, i in ind_meta.items()}
+    max_score = system.max_score if system else None
+
+    def view(node: Mapping[str, Any]) -> IndicatorView:
+        meta = ind_meta.get(node["code"])
+        params = node.get("parameters") or {}
+        detail = node.get("detail") or {}
+        unusable = detail.get("unusable") or {}
+        policy = detail.get("policy")
+        inputs = []
+        for i in node.get("inputs") or []:
+            d = decls.get(i["code"])
+            inputs.append(InputView(i["code"], input_labels.get(i["code"], i["code"]), i.get("value"), i.get("source"),
+                                    d.unit if d else None, (i.get("source") or "").startswith("registry"),
+                                    unusable.get(i["code"])))
+        status = ("scored" if not unusable else {"zero": "zeroed", "exclude": "excluded"}.get(policy, "unscored"))
+        return IndicatorView(
+            code=node["code"], label=ind_labels.get(node["code"], node["code"]), group=str(params.get("group", "")),
+            rule=node.get("rule") or "", weight=params.get("weight"), points=node.get("value"), status=status,
+            provisional=bool(params.get("provisional")), reference=meta.reference if meta else "",
+            unit=meta.unit if meta else None, parameters=params, detail=detail, inputs=inputs,
+            sentence="" if unusable else rule_sentence(node.get("rule") or "", params, detail, node.get("value"),
+                                                       meta.unit if meta else None),
+            missing_sentence=missing_policy_sentence(unusable, policy, input_labels, max_score) if unusable else None,
+        )
+
+    groups: list[GroupView] = []
+    bonus: list[IndicatorView] = []
+    vetoes: list[IndicatorView] = []
+    score = nodes.get("score")
+    for block in (score or {}).get("children", []):
+        if "ref" in block:
+            continue
+        views = [view(n) for n in block.get("children", []) if "ref" not in n]
+        if block["code"] == "bonus":
+            bonus = views
+        elif block["code"] == "vetoes":
+            vetoes = views
+        else:
+            g = group_meta.get(block["code"])
+            groups.append(GroupView(block["code"], _pick(g.label, g.label_en) if g else block["code"],
+                                    (block.get("parameters") or {}).get("weight"), block.get("value"), views))
+
+    sd = (score or {}).get("detail") or {}
+    if outcome.get("score") is None:
+        score_sentence = _("No score: the assessment is incomplete.")
+    elif sd.get("excluded_weight"):
+        score_sentence = _("Indicators worth %(excluded)s points were left out; the %(raw)s points earned are rescaled to %(max)s, plus %(bonus)s bonus → %(score)s.",
+                           excluded=sd.get("excluded_weight"), raw=sd.get("raw"), max=_num(max_score),
+                           bonus=outcome.get("bonus"), score=outcome.get("score"))
+    else:
+        score_sentence = _("%(raw)s points from the indicators plus %(bonus)s bonus → score %(score)s.",
+                           raw=sd.get("raw"), bonus=outcome.get("bonus"), score=outcome.get("score"))
+    gnode = nodes.get("grade") or {}
+    bands = ", ".join(f"{b['grade']} ≥ {b['min']}" for b in (gnode.get("parameters") or {}).get("grades", []))
+    gd = gnode.get("detail") or {}
+    if gd.get("veto"):
+        grade_sentence = _("Grade %(grade)s because a veto item was triggered.", grade=outcome.get("grade"))
+    elif outcome.get("grade") is None:
+        grade_sentence = _("No grade: the assessment is incomplete.")
+    else:
+        grade_sentence = _("Score %(score)s → grade %(grade)s (bands: %(bands)s).", score=outcome.get("score"),
+                           grade=gd.get("before_quota") or outcome.get("grade"), bands=bands)
+    rec = outcome.get("recommendation") or {}
+    rnode = nodes.get("recommendation") or {}
+    labels = {**input_labels, **ind_labels}
+    gaps = rec.get("gaps")
+    return Explanation(
+        outcome=outcome,
+        system_title=_pick(system.title, system.title_en) if system else s["source"],
+        system_line=_("System %(source)s, version %(version)s, sha256 %(sha)s%(provisional)s",
+                      source=s["source"], version=s["version"], sha=s["sha256"],
+                      provisional=(" · " + _("provisional")) if s.get("provisional") else ""),
+        system_changed=system is not None and system.sha256 != s["sha256"],
+        groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
+        quota_sentence=quota_sentence(outcome.get("quota")),
+        recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
+                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
+        gaps=gaps, gap_sentences=[(r, gap_sentence(r)) for r in (gaps or {}).get("rows", [])],
+        missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
+                 for m in outcome.get("missing", [])],
+        history=list((outcome.get("registry") or {}).get("history", [])),
+    )
+
+
+def source_text(source: str | None) -> str:
+    """Where a figure came from, for people: a cell, the registry, or nowhere."""
+    if not source:
+        return _("not supplied")
+    if source.startswith("registry"):
+        return _("registry (recognition records)")
+    return source
+
+
+def explanation_lines(e: Explanation, institution: str | None = None) -> list[str]:
+    """The explanation as plain lines (for the terminal)."""
+    o = e.outcome
+    lines = []
+    if institution:
+        lines.append(institution)
+    lines.append(e.system_title)
+    lines.append(e.system_line)
+    if e.system_changed:
+        lines.append(_("Warning: the system file has changed since this result was computed (sha256 differs)."))
+    st = o.get("standing") or {}
+    lines.append(_("Standing") + ": " + " · ".join(filter(None, [
+        label_for(st.get("status")), label_for(st.get("level")) if st.get("level") else _("no recognition in force"),
+        _("hardship area") if st.get("hardship_area") else "",
+        _("provincial status revoked") if st.get("provincial_status_lost") else ""])))
+    for g in e.groups:
+        lines.append("")
+        lines.append(_("%(group)s: %(subtotal)s of %(weight)s points", group=g.label, subtotal=_num(g.subtotal),
+                       weight=_num(g.weight)))
+        lines.extend(_indicator_lines(i) for i in g.indicators)
+    if e.bonus:
+        lines.append("")
+        lines.append(_("Bonus"))
+        lines.extend(_indicator_lines(i) for i in e.bonus)
+    if e.vetoes:
+        lines.append("")
+        lines.append(_("Veto items"))
+        lines.extend(_indicator_lines(i) for i in e.vetoes)
+    lines.append("")
+    lines.append(e.score_sentence)
+    lines.append(e.grade_sentence)
+    if e.quota_sentence:
+        lines.append(e.quota_sentence)
+    rec = o.get("recommendation") or {}
+    lines.append(_("Recommendation: %(kind)s", kind=label_for(rec.get("kind"))) + " — " + e.recommendation_sentence)
+    for _row, sentence in e.gap_sentences:
+        lines.append("  · " + sentence)
+    if e.history:
+        lines.append(_("History: %(years)s", years="; ".join(
+            f"{h['year']} {h['grade'] or '—'}{'' if h['reported'] else ' (' + _('not reported') + ')'}" for h in e.history)))
+    return lines
+
+
+def _indicator_lines(i: IndicatorView) -> str:
+    head = f"  [{i.code}] {i.label} ({i.rule}{', ' + _('provisional') if i.provisional else ''}): {_num(i.points)} / {_num(i.weight)}"
+    body = [head]
+    params = {k: v for k, v in i.parameters.items() if k not in ("group", "provisional", "weight")}
+    body.append("      " + _("Parameters: %(params)s", params=_params_text(params)))
+    for inp in i.inputs:
+        body.append("      " + _("Input %(label)s = %(value)s%(unit)s (source: %(source)s)%(problem)s", label=inp.label,
+                                  value=_num(inp.value), unit=inp.unit or "", source=source_text(inp.source),
+                                  problem=f" — {reason_text(inp.problem)}" if inp.problem else ""))
+    if i.detail and not i.missing_sentence:
+        body.append("      " + _("Intermediate values: %(detail)s", detail=_params_text(i.detail)))
+    body.append("      → " + (i.missing_sentence or i.sentence))
+    if i.reference:
+        body.append("      " + _("Source clause: %(reference)s", reference=i.reference))
+    return "\n".join(body)
+
+
+def _params_text(params: Mapping[str, Any]) -> str:
+    parts = []
+    for k, v in params.items():
+        if k == "bands" and isinstance(v, Sequence):
+            v = " / ".join(f"≥{b['min']}→{b['points']}" for b in v)
+        parts.append(f"{k}={_num(v)}")
+    return "; ".join(parts) or "—"

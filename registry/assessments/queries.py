@@ -1,0 +1,191 @@
+"""Reads for the assessment pages and commands: runs, results, history, comparisons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
+
+from registry.extensions import db
+from registry.models import AssessmentResult, AssessmentRun, Institution
+
+GRADES = ("A", "B", "C", "D")
+RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
+
+
+def run_counts(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count} in one query."""
+    out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
+    if not run_ids:
+        return out
+    for rid, grade, n in db.session.execute(
+            select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
+            .where(AssessmentResult.run_id.in_(run_ids)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+        out[rid][grade or "none"] = n
+    return out
+
+
+def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
+    stmt = select(AssessmentResult.grade, func.count()).where(AssessmentResult.run_id == run_id)
+    stmt = _filtered(stmt, **filters)
+    counts = {g: 0 for g in GRADES}
+    counts["none"] = 0
+    for grade, n in db.session.execute(stmt.group_by(AssessmentResult.grade)):
+        counts[grade or "none"] = n
+    return counts
+
+
+def _filtered(stmt: Any, *, grade: str | None = None, recommendation: str | None = None,
+              category: str | None = None) -> Any:
+    if grade == "none":
+        stmt = stmt.where(AssessmentResult.grade.is_(None))
+    elif grade:
+        stmt = stmt.where(AssessmentResult.grade == grade)
+    if recommendation == "none":
+        stmt = stmt.where(AssessmentResult.recommendation.is_(None))
+    elif recommendation:
+        stmt = stmt.where(AssessmentResult.recommendation == recommendation)
+    if category:
+        stmt = stmt.where(AssessmentResult.category == category)
+    return stmt
+
+
+SORTS = {
+    "score": AssessmentResult.score, "grade": AssessmentResult.grade, "name": Institution.name,
+    "recommendation": AssessmentResult.recommendation, "category": AssessmentResult.category,
+    "missing": AssessmentResult.missing_count,
+}
+
+
+def run_results(run_id: int, *, sort: str = "score", desc: bool = True, page: int = 1, per_page: int = 50,
+                **filters: Any) -> tuple[list[tuple[AssessmentResult, Institution]], int]:
+    """One page of a run's results (without the stored outcomes) and the total matching."""
+    base = _filtered(select(AssessmentResult, Institution).join(Institution, Institution.id == AssessmentResult.institution_id)
+                     .where(AssessmentResult.run_id == run_id), **filters)
+    total = db.session.scalar(_filtered(select(func.count()).select_from(AssessmentResult)
+                                        .where(AssessmentResult.run_id == run_id), **filters)) or 0
+    col = SORTS.get(sort, AssessmentResult.score)
+    order = col.desc().nulls_last() if desc else col.asc().nulls_last()
+    rows = db.session.execute(base.order_by(order, AssessmentResult.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return [(r[0], r[1]) for r in rows], total
+
+
+def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
+    """The institution's result from the latest run of each year (newest year first)."""
+    latest = (select(AssessmentResult.year, func.max(AssessmentResult.run_id).label("run_id"))
+              .where(AssessmentResult.institution_id == institution_id).group_by(AssessmentResult.year).subquery())
+    return list(db.session.scalars(
+        select(AssessmentResult).join(latest, (latest.c.year == AssessmentResult.year) & (latest.c.run_id == AssessmentResult.run_id))
+        .where(AssessmentResult.institution_id == institution_id).order_by(AssessmentResult.year.desc())))
+
+
+def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
+    """Each institution's result from the latest run of `year` that assessed it."""
+    latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
+              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+    rows = db.session.execute(
+        select(AssessmentResult, Institution)
+        .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
+        .join(Institution, Institution.id == AssessmentResult.institution_id)
+        .where(AssessmentResult.year == year)
+        .options(undefer(AssessmentResult.outcome))
+        .order_by(AssessmentResult.category, AssessmentResult.score.desc().nulls_last(), Institution.name)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def result_with_outcome(result_id: int) -> AssessmentResult | None:
+    return db.session.scalar(select(AssessmentResult).where(AssessmentResult.id == result_id)
+                             .options(undefer(AssessmentResult.outcome)))
+
+
+def institution_result(year: int, institution_id: int, run_id: int | None = None) -> AssessmentResult | None:
+    stmt = select(AssessmentResult).where(AssessmentResult.year == year, AssessmentResult.institution_id == institution_id)
+    if run_id is not None:
+        stmt = stmt.where(AssessmentResult.run_id == run_id)
+    return db.session.scalar(stmt.options(undefer(AssessmentResult.outcome)).order_by(AssessmentResult.run_id.desc()).limit(1))
+
+
+# --- comparing two runs -----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Change:
+    institution_id: int
+    uscc: str
+    name: str
+    grade: tuple[str | None, str | None]
+    recommendation: tuple[str | None, str | None]
+    rule: tuple[str | None, str | None]
+    system: tuple[str, str] | None = None  #: "version (sha…)" before/after when it changed
+    indicators: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, points a, points b)
+    inputs: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, value a, value b)
+    result_ids: tuple[int | None, int | None] = (None, None)
+
+
+@dataclass(slots=True)
+class Comparison:
+    a: AssessmentRun
+    b: AssessmentRun
+    changes: list[Change]
+    only_a: list[tuple[int, str, str]]
+    only_b: list[tuple[int, str, str]]
+    unchanged: int
+
+
+def _light(run_id: int) -> dict[int, tuple[Any, ...]]:
+    return {r.institution_id: r for r in db.session.execute(
+        select(AssessmentResult.institution_id, AssessmentResult.id, AssessmentResult.grade,
+               AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
+               AssessmentResult.system_sha256, Institution.uscc, Institution.name)
+        .join(Institution, Institution.id == AssessmentResult.institution_id)
+        .where(AssessmentResult.run_id == run_id))}
+
+
+def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    def walk(n: Mapping[str, Any]) -> None:
+        for i in n.get("inputs", ()):
+            found.setdefault(i["code"], i.get("value"))
+        for c in n.get("children", ()):
+            walk(c)
+    walk(outcome.get("trace") or {})
+    return found
+
+
+def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
+    """Institutions whose grade or recommendation differs between two runs, and why.
+
+    Reads the light columns of both runs, then the stored outcomes only of the institutions that changed.
+    """
+    la, lb = _light(a.id), _light(b.id)
+    changed = []
+    unchanged = 0
+    for inst_id in sorted(set(la) & set(lb)):
+        ra, rb = la[inst_id], lb[inst_id]
+        if (ra.grade, ra.recommendation) == (rb.grade, rb.recommendation):
+            unchanged += 1
+            continue
+        changed.append(Change(inst_id, ra.uscc, ra.name, (ra.grade, rb.grade), (ra.recommendation, rb.recommendation),
+                              (ra.recommendation_rule, rb.recommendation_rule),
+                              None if ra.system_sha256 == rb.system_sha256 else
+                              (f"{ra.system_version} ({ra.system_sha256[:10]})", f"{rb.system_version} ({rb.system_sha256[:10]})"),
+                              result_ids=(ra.id, rb.id)))
+    ids = [c.result_ids[0] for c in changed] + [c.result_ids[1] for c in changed]
+    outcomes: dict[int, Mapping[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        for rid, outcome in db.session.execute(select(AssessmentResult.id, AssessmentResult.outcome)
+                                               .where(AssessmentResult.id.in_(ids[start:start + 500]))):
+            outcomes[rid] = outcome
+    for c in changed:
+        oa, ob = outcomes.get(c.result_ids[0]) or {}, outcomes.get(c.result_ids[1]) or {}
+        pa = {i["code"]: i["points"] for i in oa.get("indicators", [])}
+        pb = {i["code"]: i["points"] for i in ob.get("indicators", [])}
+        c.indicators = [(code, pa.get(code), pb.get(code)) for code in dict.fromkeys([*pa, *pb])
+                        if pa.get(code) != pb.get(code)]
+        ia, ib = _inputs_of(oa), _inputs_of(ob)
+        c.inputs = [(code, ia.get(code), ib.get(code)) for code in dict.fromkeys([*ia, *ib]) if ia.get(code) != ib.get(code)]
+    only = lambda x, y: [(i, x[i].uscc, x[i].name) for i in sorted(set(x) - set(y))]  # noqa: E731
+    return Comparison(a, b, changed, only(la, lb), only(lb, la), unchanged)

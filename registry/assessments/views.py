@@ -1,0 +1,164 @@
+"""Assessment pages: runs, a run's results, one result explained, recommendations, gap lists, comparisons.
+
+Bureau staff and reviewers only for now; institution accounts will see their own published
+result through the reusable `_result.html` macro once the review workflow publishes results.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, current_app, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
+from registry.access import get_institution_or_404, roles_required
+from registry.assessments import bp, queries
+from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
+from registry.assessments.forms import RunFilterForm
+from registry.assessments.operations import InstitutionFacts, NoSystemInForce, build_inputs, load_facts, systems_in_force
+from registry.extensions import db
+from registry.models import AssessmentRun, Institution, Role, SelfReport, User
+
+staff = roles_required(Role.ADMIN, Role.REVIEWER)
+PER_PAGE = 50
+
+
+def report_url(self_report_id: int | None) -> str | None:
+    """A link to the self-report (and its upload) when the reports pages exist."""
+    if not self_report_id:
+        return None
+    for endpoint, arg in (("reports.detail", "report_id"), ("reports.show", "report_id"), ("reports.view", "report_id"),
+                          ("reports.report", "report_id")):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **{arg: self_report_id})
+            except BuildError:
+                continue
+    return None
+
+
+def institution_url(institution_id: int) -> str | None:
+    if "institutions.detail" in current_app.view_functions:
+        try:
+            return url_for("institutions.detail", institution_id=institution_id)
+        except BuildError:
+            return None
+    return None
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"assessment_history": assessment_history, "institution_url": institution_url}
+
+
+def assessment_history(institution: Institution) -> dict[str, Any]:
+    """For the institution panel: the latest result per year, and the levels above it with criteria."""
+    results = queries.latest_runs_by_year(institution.id)
+    category = getattr(institution.category, "value", institution.category)
+    level = institution.level_on(date.today())
+    rank = LEVELS.index(level.value) if level is not None and level.value in LEVELS else -1
+    next_levels = [lv for lv in LEVELS[rank + 1:] if criteria_for(category, institution.subclass, lv)]
+    return {"results": results, "next_levels": next_levels}
+
+
+@bp.route("/")
+@staff
+def index():
+    runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
+    counts = queries.run_counts([r.id for r in runs])
+    return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
+
+
+@bp.route("/runs/<int:run_id>")
+@staff
+def run(run_id: int):
+    the_run = db.session.get(AssessmentRun, run_id) or abort(404)
+    form = RunFilterForm(request.args, meta={"csrf": False})
+    filters = {"grade": None, "recommendation": None, "category": None}
+    if form.validate():
+        filters = {k: getattr(form, k).data or None for k in filters}
+    sort = form.sort.data if form.sort.data in queries.SORTS else "score"
+    desc = form.order.data != "asc"
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = queries.run_results(run_id, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
+    dist = queries.grade_distribution(run_id, **{k: v for k, v in filters.items() if k != "grade"})
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
+                           page=page, pages=pages, args=args, sort=sort, desc=desc)
+
+
+@bp.route("/results/<int:result_id>")
+@staff
+def result(result_id: int):
+    res = queries.result_with_outcome(result_id) or abort(404)
+    inst = get_institution_or_404(res.institution_id)
+    history = queries.latest_runs_by_year(inst.id)
+    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome),
+                           report_url=report_url(res.self_report_id), history=history)
+
+
+@bp.route("/recommendations")
+@staff
+def recommendations():
+    years = [y for (y,) in db.session.execute(select(AssessmentRun.year).distinct().order_by(AssessmentRun.year.desc()))]
+    year = request.args.get("year", type=int) or (years[0] if years else date.today().year - 1)
+    rows = queries.latest_results_for_year(year)
+    groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
+    groups["none"] = []
+    for res, inst in rows:
+        rec = (res.outcome or {}).get("recommendation") or {}
+        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
+        groups.setdefault(res.recommendation or "none", []).append((res, inst, sentence))
+    return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
+
+
+@bp.route("/gaps/<int:institution_id>")
+@staff
+def gaps(institution_id: int):
+    inst = get_institution_or_404(institution_id)
+    category = getattr(inst.category, "value", inst.category)
+    level = request.args.get("level") or ""
+    if level not in LEVELS:
+        abort(404)
+    code = criteria_for(category, inst.subclass, level)
+    if code is None:
+        abort(404)
+    report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.is_current.is_(True))
+                               .order_by(SelfReport.year.desc()).limit(1))
+    year = request.args.get("year", type=int) or (report.year if report else date.today().year - 1)
+    if report is not None and report.year != year:
+        report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
+                                                            SelfReport.is_current.is_(True)))
+    try:
+        crit = load_criteria(code, year)
+        system = systems_in_force(year, category).get((category, inst.subclass))
+    except (SystemNotFoundError, NoSystemInForce):
+        return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=None, rows=[],
+                               report=report, report_url=None, criteria=None)
+    facts = load_facts(year, [category]).get(inst.id) or InstitutionFacts(
+        inst.id, inst.uscc, inst.name, category, inst.subclass, getattr(inst.status, "value", inst.status),
+        inst.is_hardship_area)
+    inputs = build_inputs(system, report.values if report else None, facts) if system else {}
+    gap = check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year)
+    rows = [(r, gap_sentence(r.to_dict())) for r in gap.rows]
+    return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=gap, rows=rows,
+                           report=report, report_url=report_url(report.id if report else None), criteria=crit)
+
+
+@bp.route("/compare")
+@staff
+def compare():
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
+    cmp = None
+    if a and b:
+        ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
+        if ra is None or rb is None:
+            abort(404)
+        cmp = queries.compare_runs(ra, rb)
+    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
