@@ -139,13 +139,16 @@ def systems_in_force(year: int, category: str | None = None) -> dict[tuple[str, 
 
 # --- bulk reads -------------------------------------------------------------------------------
 
-def load_facts(year: int, categories: Iterable[str]) -> dict[int, InstitutionFacts]:
-    """Institutions to assess and their standing on 31 December of `year` (two queries)."""
+def load_facts(year: int, categories: Iterable[str], ids: Iterable[int] | None = None) -> dict[int, InstitutionFacts]:
+    """Institutions to assess (all, or just `ids`) and their standing on 31 December of `year` (two queries)."""
     cats = list(categories)
+    scope = [Institution.category.in_(cats), Institution.status.in_(ASSESSED_STATUSES)]
+    if ids is not None:
+        scope.append(Institution.id.in_(list(ids)))
     rows = db.session.execute(
         select(Institution.id, Institution.uscc, Institution.name, Institution.category, Institution.subclass,
                Institution.status, Institution.is_hardship_area)
-        .where(Institution.category.in_(cats), Institution.status.in_(ASSESSED_STATUSES))
+        .where(*scope)
         .order_by(Institution.id)
     ).all()
     facts = {r.id: InstitutionFacts(r.id, r.uscc, r.name, _val(r.category), r.subclass, _val(r.status),
@@ -158,7 +161,7 @@ def load_facts(year: int, categories: Iterable[str]) -> dict[int, InstitutionFac
         select(Recognition.institution_id, Recognition.level, Recognition.effective_from, Recognition.ended_on,
                Recognition.end_reason)
         .join(Institution, Institution.id == Recognition.institution_id)
-        .where(Institution.category.in_(cats), Institution.status.in_(ASSESSED_STATUSES))
+        .where(*scope)
     ).all()
     for r in recs:
         f = facts.get(r.institution_id)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
 from registry.access import get_institution_or_404, roles_required
@@ -27,26 +26,16 @@ PER_PAGE = 50
 
 
 def report_url(self_report_id: int | None) -> str | None:
-    """A link to the self-report (and its upload) when the reports pages exist."""
-    if not self_report_id:
+    """A link to the self-report version the figures came from (its page links the original file)."""
+    report = db.session.get(SelfReport, self_report_id) if self_report_id else None
+    if report is None:
         return None
-    for endpoint, arg in (("reports.detail", "report_id"), ("reports.show", "report_id"), ("reports.view", "report_id"),
-                          ("reports.report", "report_id")):
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **{arg: self_report_id})
-            except BuildError:
-                continue
-    return None
+    return url_for("reports.version_detail", institution_id=report.institution_id, year=report.year,
+                   number=report.version)
 
 
-def institution_url(institution_id: int) -> str | None:
-    if "institutions.detail" in current_app.view_functions:
-        try:
-            return url_for("institutions.detail", institution_id=institution_id)
-        except BuildError:
-            return None
-    return None
+def institution_url(institution_id: int) -> str:
+    return url_for("institutions.detail", institution_id=institution_id)
 
 
 @bp.app_context_processor
@@ -123,6 +112,11 @@ def gaps(institution_id: int):
     inst = get_institution_or_404(institution_id)
     category = getattr(inst.category, "value", inst.category)
     level = request.args.get("level") or ""
+    if not level:  # no level chosen: the next level up that has criteria
+        upward = assessment_history(inst)["next_levels"]
+        if not upward:
+            abort(404)
+        return redirect(url_for("assessments.gaps", institution_id=inst.id, level=upward[0]))
     if level not in LEVELS:
         abort(404)
     code = criteria_for(category, inst.subclass, level)
@@ -140,7 +134,7 @@ def gaps(institution_id: int):
     except (SystemNotFoundError, NoSystemInForce):
         return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=None, rows=[],
                                report=report, report_url=None, criteria=None)
-    facts = load_facts(year, [category]).get(inst.id) or InstitutionFacts(
+    facts = load_facts(year, [category], ids=[inst.id]).get(inst.id) or InstitutionFacts(
         inst.id, inst.uscc, inst.name, category, inst.subclass, getattr(inst.status, "value", inst.status),
         inst.is_hardship_area)
     inputs = build_inputs(system, report.values if report else None, facts) if system else {}

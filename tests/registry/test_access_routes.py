@@ -45,6 +45,12 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "institutions.add_tenant": {"GET": ADMINS, "POST": ADMINS},
     "institutions.end_tenancy": {"GET": ADMINS, "POST": ADMINS},
     "stats.index": {"GET": STAFF},
+    "assessments.index": {"GET": STAFF},
+    "assessments.run": {"GET": STAFF},
+    "assessments.result": {"GET": STAFF},
+    "assessments.recommendations": {"GET": STAFF},
+    "assessments.gaps": {"GET": STAFF},
+    "assessments.compare": {"GET": STAFF},
     "reports.mine": {"GET": frozenset({INSTITUTION})},
     "reports.template": {"GET": USERS},
     "reports.upload": {"GET": frozenset({ADMIN, INSTITUTION}), "POST": frozenset({ADMIN, INSTITUTION})},
@@ -94,6 +100,7 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "tenancy_id": lambda w, role: (w.tenancy, None),
     "upload_id": lambda w, role: (w.upload, {INSTITUTION: w.other_upload, REVIEWER: w.conflicted_upload}.get(role)),
     "number": lambda w, role: (1, None),
+    "run_id": lambda w, role: (w.run, None),
     "firm_id": lambda w, role: (w.firm, w.other_firm if role == INSTITUTION else None),
 }
 

@@ -74,6 +74,7 @@ class World:
     conflict: int  #: a conflict reviewer declared (on `other`, waivable)
     other_conflict: int  #: a conflict reviewer2 declared
     result: int  #: the engine's result for `own`
+    run: int  #: the assessment run holding `result`
     recognition: int  #: a recognition of `own`
     firm: int  #: a firm hosted by `own`
     other_firm: int  #: a firm only ever hosted by `other`
@@ -113,7 +114,8 @@ def build_world(today: date | None = None) -> World:
     db.session.flush()
     result = AssessmentResult(run_id=run.id, institution_id=own.id, year=2020, category="incubator",
                               subclass="comprehensive", system_version=2019, system_sha256="0" * 64,
-                              score=Decimal("82.50"), grade="B", recommendation="keep", outcome={})
+                              score=Decimal("82.50"), grade="B", recommendation="keep",
+                              outcome=_engine_outcome(2020))
     db.session.add(result)
     recognition = record_recognition(own, level="municipal", effective_from=date(2018, 3, 1), doc_no="东科函〔2018〕1号")
     firm = get_or_create_firm(name="甲在孵企业", uscc=make_uscc())
@@ -123,9 +125,17 @@ def build_world(today: date | None = None) -> World:
     upload, other_upload, conflicted_upload = (_stored_report(inst, 2020) for inst in (own, other, conflicted))
     db.session.commit()
     return World(admin.id, reviewer.id, reviewer2.id, institution_user.id, own.id, other.id, conflicted.id,
-                 affiliation.id, rnd.id, sheet.id, other_sheet.id, conflict.id, other_conflict.id, result.id,
+                 affiliation.id, rnd.id, sheet.id, other_sheet.id, conflict.id, other_conflict.id, result.id, run.id,
                  recognition.id, firm.id, other_firm.id, tenancy.id, upload.id, other_upload.id,
                  conflicted_upload.id)
+
+
+def _engine_outcome(year: int) -> dict:
+    """A real stored explanation: the engine's outcome for an incubator that filed no figures."""
+    from assessment import Standing, evaluate, load_system
+
+    system = load_system("incubator", year, "comprehensive")
+    return evaluate(system, year, {}, standing=Standing("recognised", "municipal")).to_dict()
 
 
 def _stored_report(institution, year: int):  # noqa: ANN001, ANN202
