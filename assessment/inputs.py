@@ -7,7 +7,7 @@ engine checks that every indicator reads only declared inputs. Keep them complet
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 

@@ -94,7 +94,7 @@ def admin_client(app: Flask) -> FlaskClient:
     from tests.factories import login, make_user
 
     with app.app_context():
-        user = make_user("admin", username="staff")
+        make_user("admin", username="staff")
         db.session.commit()
     client = app.test_client()
     assert login(client, "staff").status_code == 302

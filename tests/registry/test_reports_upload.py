@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.models import ReportedTenant, SelfReport, Upload
-from tests.factories import login, make_institution, make_uscc, make_user
+from tests.factories import make_institution, make_uscc
 from tests.registry.test_reports_support import YEAR, filled_report
 
 
