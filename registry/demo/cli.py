@@ -52,9 +52,7 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
     if reset and total:
         purged = purge_demo_data()
         summary.notes.append("removed earlier demo data: " + ", ".join(f"{k} {v}" for k, v in sorted(purged.items())))
-    if not db.session.scalar(select(func.count(Town.id))):
-        # only when missing: ensure_reference_data() fails once zones exist (set of Zone.code strings read as rows)
-        ensure_reference_data()
+    ensure_reference_data()  # idempotent
     started = time.perf_counter()
     ds = build_dataset(shape, seed)
     expected = len(ds.institutions) + len(ds.recognitions) + len(ds.status_changes) + len(ds.firms) + len(ds.tenancies)
@@ -72,6 +70,12 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
     summary.accounts = create_accounts(ds, inst_id, summary.notes)
+    if shape.name == "city":  # national scale is for benchmarks, which supply their own scores
+        from registry.demo.reviews import simulate_reviews
+
+        counts["review_sheets"] = simulate_reviews(tuple(shape.figure_years), seed, summary.notes)
+        if progress:
+            click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets")
     analyze(("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users"))
     db.session.commit()
     current_app.extensions.pop("fuhua_demo_banner", None)  # the "synthetic data" banner re-reads the database
