@@ -49,6 +49,7 @@ from registry.models import (
 )
 from registry.models.base import utcnow
 from registry.models.enums import LEVEL_RANK
+from registry.reviews.operations import reviewer_inputs_for_year
 
 #: statuses assessed in a run; exited institutions are not
 ASSESSED_STATUSES = (Status.APPLICANT, Status.RECOGNISED, Status.RECTIFYING)
@@ -323,16 +324,9 @@ def _registry_value(code: str, facts: InstitutionFacts) -> Any:
 
 
 def reviewer_inputs(year: int, ids: set[int]) -> dict[int, dict[str, tuple[Any, str]]]:
-    """Reviewer-scored inputs by institution, when the review workflow provides them in bulk.
-
-    Until it does, reviewer inputs are missing and each indicator's declared policy applies.
-    """
-    try:
-        from registry.reviews import operations as reviews  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    bulk = getattr(reviews, "reviewer_inputs_for_year", None)
-    return bulk(year, ids) if bulk is not None else {}
+    """Reviewer-scored inputs by institution: the submitted sheets of the year's review rounds, aggregated
+    as the review workflow shows them. Institutions without them get each indicator's declared missing policy."""
+    return reviewer_inputs_for_year(year, ids)
 
 
 # --- the run ----------------------------------------------------------------------------------
