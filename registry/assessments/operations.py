@@ -35,6 +35,7 @@ from assessment import (
     load_system,
     system_versions,
 )
+from assessment.outcome import to_stored
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import (
@@ -408,6 +409,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     by_rec: dict[str | None, int] = defaultdict(int)
     incomplete = 0
 
+    by_source = {s.source: s for s in systems.values()}
+
     def rows() -> Iterator[dict[str, Any]]:
         """Result rows serialised one at a time, as the database takes them (no list of 15,000 JSON texts)."""
         nonlocal incomplete
@@ -417,7 +420,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
                 by_grade[o.grade] += 1
                 by_rec[o.recommendation.kind if o.recommendation else None] += 1
                 incomplete += o.status == "incomplete"
-                yield result_row(run.id, f, o, report[0] if report else None, history[f.id])
+                yield result_row(run.id, f, o, report[0] if report else None, history[f.id], by_source[o.system.source])
                 if n % CHUNK == 0:
                     bar.update(CHUNK)
             bar.update(len(outcomes) % CHUNK)
@@ -483,9 +486,11 @@ def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
 
 
 def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | None,
-               history: list[PastOutcome]) -> dict[str, Any]:
-    """One AssessmentResult row: the columns the lists filter on, and the full outcome with its trace."""
-    data = o.to_dict()
+               history: list[PastOutcome], system: IndicatorSystem) -> dict[str, Any]:
+    """One AssessmentResult row: the columns the lists filter on, and the outcome in its compact stored
+    form (`assessment.outcome.to_stored`: inputs, intermediate values, points, decisions and trace;
+    parameters re-joined from the pinned system file when read)."""
+    data = to_stored(o, system)
     data["registry"] = {
         "institution": {"id": f.id, "uscc": f.uscc, "name": f.name},
         "self_report_id": report_id,
@@ -499,9 +504,14 @@ def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | No
         "score": o.score, "grade": o.grade, "recommendation": rec.kind if rec else None,
         "recommendation_rule": rec.rule if rec else _rule_of(o), "missing_count": len(o.missing),
         "is_provisional": bool(o.system.provisional or (gaps is not None and gaps.provisional)
-                               or any(i["provisional"] for i in data["indicators"])),
+                               or _any_provisional_indicator(system)),
         "outcome_json": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     }
+
+
+def _any_provisional_indicator(system: IndicatorSystem) -> bool:
+    """Every outcome's trace holds every indicator of its system, so this is per system file."""
+    return any(i.provisional for i in system.indicators)
 
 
 def _rule_of(o: Outcome) -> str | None:
