@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from registry.assessments.explain import explain, explanation_lines
 from registry.assessments.operations import run_assessment
-from registry.extensions import db
 from registry.models import AssessmentResult
 from registry.reviews import operations as reviews
 from tests.factories import make_user

@@ -27,7 +27,7 @@ def _json(data: object) -> object:
     return json.loads(json.dumps(data, ensure_ascii=False))
 
 
-def _outcome(category, subclass, year, status, level, hardship, overrides, reviewer=Decimal(6)):  # noqa: ANN001, ANN202
+def _outcome(category, subclass, year, status, level, hardship, overrides, reviewer=Decimal(6)):
     system = load_system(category, year, subclass)
     facts = InstitutionFacts(1, "", "", category, subclass, status, hardship, level=level)
     inputs = build_inputs(system, declared_values(category, subclass, year, **overrides), facts,
@@ -55,7 +55,7 @@ def test_expanding_the_stored_form_gives_back_the_full_outcome(case):
 
 
 def test_a_full_outcome_is_read_as_it_is():
-    system, outcome = _outcome(*CASES[0])
+    _system, outcome = _outcome(*CASES[0])
     full = _json(outcome.to_dict())
     assert expand_stored(full) == full
 
@@ -77,7 +77,7 @@ def test_a_changed_system_file_is_flagged_and_a_lost_one_keeps_what_was_stored()
     assert fund["parameters"] == {} and fund["detail"]["matched"] == 0 and fund["value"] == "5.00"
 
 
-def _nodes(node):  # noqa: ANN001, ANN202
+def _nodes(node):
     if "ref" in node:
         return
     yield node
