@@ -13,8 +13,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from assessment.criteria import GapList, GapRow
-from assessment.system import SystemRef
-from assessment.trace import TraceNode, flatten, jsonable
+from assessment.system import IndicatorSystem, SystemRef
+from assessment.trace import TraceNode, compact_dict, expand_dict, flatten, jsonable
 
 StandingStatus = Literal["applicant", "recognised", "rectifying", "exited"]
 RecommendationKind = Literal["recognise", "do_not_recognise", "keep", "upgrade", "rectify", "exit"]
@@ -266,3 +266,193 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
         "missing": list(r.missing), "shortfall": _plain(r.shortfall),
         "alternatives": [_gap_row_dict(a) for a in r.alternatives], "zero_denominator": r.zero_denominator,
     }
+
+
+# --- the compact stored form ---------------------------------------------------------------------
+
+#: marks a stored outcome in the compact form (`Outcome.to_stored`); the full form has no "form" key
+STORED_FORM = "compact/1"
+#: gap-row fields that come from the criteria file (left out of stored rows when equal to it)
+_GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional")
+
+
+def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
+    """`outcome.to_dict()` without what the pinned files already hold, for storage.
+
+    Left out: every trace node's parameters that equal the system file's (indicator bands,
+    weights, thresholds; score, grade, group and bonus parameters; the system reference), the
+    `indicators` list (derived from the trace), empty trace keys, and each gap row's label,
+    reference, operator and provisional mark when they equal the criteria file's. Kept: every
+    input with its source, intermediate values, matched band, points, missing policy, vetoes,
+    grade and quota, recommendation and gaps. `expand_stored` re-joins the rest from the files
+    the stored version and sha256 name; ``expand_stored(to_stored(o, s)) == o.to_dict()`` (as JSON).
+    """
+    if system.sha256 != outcome.system.sha256:
+        raise ValueError(f"outcome of {outcome.system.source} ({outcome.system.sha256[:12]}) stored against "
+                         f"{system.source} ({system.sha256[:12]})")
+    rec = outcome.recommendation
+    return {
+        "form": STORED_FORM, "system": outcome.system.to_dict(), "year": outcome.year, "status": outcome.status,
+        "score": _dec(outcome.score), "base_score": _dec(outcome.base_score), "bonus": str(outcome.bonus),
+        "grade": outcome.grade,
+        "recommendation": None if rec is None else {
+            "kind": rec.kind, "rule": rec.rule, "params": jsonable(rec.params),
+            "gaps": None if rec.gaps is None else _compact_gaps(_gaps_dict(rec.gaps))},
+        "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
+                    for m in outcome.missing],
+        "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in outcome.vetoes],
+        "reported": outcome.reported,
+        "quota": None if outcome.quota is None else jsonable(outcome.quota),
+        "standing": jsonable(outcome.standing),
+        "trace": compact_dict(outcome.trace, _node_statics(system)[0]),
+    }
+
+
+def expand_stored(data: Mapping[str, Any], system: IndicatorSystem | None = None) -> dict[str, Any]:
+    """The full `to_dict` form of a stored outcome (returned as is when it is already full).
+
+    Loads the system version the outcome names unless `system` is given. When that file is gone
+    the parameters cannot be re-joined: nodes keep what was stored and ``"parameters_joined"`` is
+    False. When its sha256 differs from the stored one the parameters are the changed file's and
+    ``"parameters_verified"`` is False (the explanation warns). Extra keys (e.g. "registry") stay.
+    """
+    if data.get("form") != STORED_FORM:
+        return dict(data)
+    ref = data["system"]
+    if system is None:
+        from assessment.errors import SystemNotFoundError
+        from assessment.system import load_version
+
+        try:
+            system = load_version(ref["category"], int(ref["version"]), ref.get("subclass"))
+        except SystemNotFoundError:
+            system = None
+    statics = _node_statics(system)[1] if system is not None else {}
+    trace = expand_dict(data["trace"], statics)
+    rec = data.get("recommendation")
+    if rec is not None and rec.get("gaps") is not None:
+        rec = {**rec, "gaps": _expand_gaps(rec["gaps"])}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "form":
+            continue
+        if key == "recommendation":
+            out[key] = rec
+            out["indicators"] = _indicator_dicts_of(trace)
+        elif key == "trace":
+            out[key] = trace
+        else:
+            out[key] = value
+    out["parameters_joined"] = system is not None
+    out["parameters_verified"] = system is not None and system.sha256 == ref["sha256"]
+    return out
+
+
+#: sha256 of a system file → (node code → its parameters as compiled, node code → their JSON form)
+_NODE_STATICS: dict[str, tuple[dict[str, Mapping[str, object]], dict[str, Any]]] = {}
+
+
+def _node_statics(system: IndicatorSystem) -> tuple[dict[str, Mapping[str, object]], dict[str, Any]]:
+    """The trace parameters every outcome of this system file carries, by node code (what `evaluate` puts there)."""
+    hit = _NODE_STATICS.get(system.sha256)
+    if hit is not None:
+        return hit
+    plan = system.plan
+    ref = system.ref
+    statics: dict[str, Mapping[str, object]] = {}
+    for code, weight, _members in plan.groups:
+        statics[code] = {"weight": weight}
+    if plan.bonus:
+        statics["bonus"] = {"cap": system.bonus_cap}
+    statics["score"] = plan.score_parameters
+    statics["grade"] = plan.grade_parameters
+    statics["outcome"] = {"system": ref.code, "version": ref.version, "source": ref.source, "sha256": ref.sha256,
+                          "provisional": ref.provisional}
+    for ind in system.indicators:  # last: an indicator's code wins over a group's of the same name
+        statics[ind.code] = ind.parameters
+    hit = _NODE_STATICS[system.sha256] = (statics, {k: jsonable(v) for k, v in statics.items()})
+    return hit
+
+
+def _indicator_dicts_of(trace: Mapping[str, Any]) -> list[dict[str, object]]:
+    """`_indicator_dicts` over the JSON form of a trace."""
+    score = next((c for c in trace.get("children", ()) if c.get("code") == "score"), None)
+    if score is None:
+        return []
+    out: list[dict[str, object]] = []
+    for block in score.get("children", ()):
+        if "ref" in block:
+            continue
+        for node in block.get("children", ()):
+            if "ref" in node:
+                continue
+            params = node.get("parameters") or {}
+            detail = node.get("detail") or {}
+            points = node.get("value")
+            out.append({"code": node["code"], "group": str(params.get("group", block["code"])), "rule": node.get("rule") or "",
+                        "weight": str(Decimal(str(params.get("weight", 0)))),
+                        "points": None if points is None else str(Decimal(str(points))),
+                        "status": _STATUS.get(detail.get("policy"), "unscored") if "unusable" in detail else "scored",
+                        "provisional": bool(params.get("provisional", False))})
+    return out
+
+
+def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
+    """Criterion code → (its static gap-row fields, the same for its alternatives); None if the file differs."""
+    from assessment.criteria import load_criteria
+    from assessment.errors import SystemNotFoundError
+
+    try:
+        criteria = load_criteria(code, version)
+    except SystemNotFoundError:
+        return None
+    if criteria.version != version or criteria.sha256 != sha256:
+        return None
+
+    def templates(cs: tuple[Any, ...]) -> dict[str, Any]:
+        out = {}
+        for c in cs:
+            alts = c.alternatives
+            out[c.code] = ({"label": c.label, "label_en": c.label_en, "measure": "any" if alts else c.measure,
+                            "op": "any" if alts else c.op, "reference": c.reference,
+                            "provisional": c.provisional or any(a.provisional for a in alts)}, templates(alts))
+        return out
+
+    return templates(criteria.criteria)
+
+
+def _compact_gaps(gaps: dict[str, Any]) -> dict[str, Any]:
+    found = _gap_templates(gaps["code"], gaps["version"], gaps["sha256"])
+    if found is None:  # not the pinned file: keep every field
+        return gaps
+
+    def rows(rs: list[dict[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for r in rs:
+            t, alts = tpl.get(r["code"], ({}, {}))
+            row = {k: v for k, v in r.items() if not (k in t and t[k] == v)}
+            if r["alternatives"]:
+                row["alternatives"] = rows(r["alternatives"], alts)
+            out.append(row)
+        return out
+
+    return {**gaps, "rows": rows(gaps["rows"], found)}
+
+
+def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
+    found = _gap_templates(gaps["code"], int(gaps["version"]), gaps["sha256"]) or {}
+
+    def rows(rs: list[Mapping[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for r in rs:
+            t, alts = tpl.get(r["code"], ({}, {}))
+            full = {k: r[k] if k in r else t.get(k) for k in _GAP_KEYS}
+            full["alternatives"] = rows(r.get("alternatives", []), alts)
+            out.append(full)
+        return out
+
+    return {**gaps, "rows": rows(gaps["rows"], found)}
+
+
+_GAP_KEYS = ("code", "label", "label_en", "measure", "op", "required", "actual", "met", "reference", "provisional",
+             "relieved", "missing", "shortfall", "alternatives", "zero_denominator")

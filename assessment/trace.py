@@ -227,3 +227,61 @@ def node(code: str, value: Value, rule: str | None, parameters: Mapping[str, obj
     s5(n, detail)
     s6(n, children)
     return n
+
+
+# --- the compact stored form (parameters that are static per system file left out) -------------
+
+def compact_dict(root: TraceNode, statics: Mapping[str, Mapping[str, object]]) -> dict[str, Any]:
+    """`to_dict` for storage: a node's parameters are left out when they equal `statics[code]` (the
+    system file's own, re-joined by `expand_dict`), empty keys are left out, inputs are
+    ``[code, value, source]``. Same facts, a fraction of the text.
+    """
+    return _compact(root, set(), statics)
+
+
+def _compact(n: TraceNode, seen: set[str], statics: Mapping[str, Mapping[str, object]],
+             _plain: frozenset = _PLAIN, _dec: type = Decimal) -> dict[str, Any]:
+    code = n.code
+    if code in seen:
+        return {"ref": code}
+    seen.add(code)
+    v = n.value
+    t = type(v)
+    out: dict[str, Any] = {"code": code, "value": str(v) if t is _dec else v if t in _plain else jsonable(v)}
+    if n.rule is not None:
+        out["rule"] = n.rule
+    params = n.parameters
+    static = statics.get(code)
+    if static is None:
+        if params:
+            out["parameters"] = _static_json(params)
+    elif params is not static and params != static:
+        out["parameters"] = _static_json(params) if params else {}
+    if n.inputs:
+        inputs = []
+        for i in n.inputs:
+            iv = i.value
+            it = type(iv)
+            inputs.append([i.code, str(iv) if it is _dec else iv if it in _plain else jsonable(iv), i.source])
+        out["inputs"] = inputs
+    detail = n.detail
+    if detail:
+        dj = {}
+        for k, dv in detail.items():
+            dt = type(dv)
+            dj[k if type(k) is str else str(k)] = str(dv) if dt is _dec else dv if dt in _plain else jsonable(dv)
+        out["detail"] = dj
+    if n.children:
+        out["children"] = [_compact(c, seen, statics) for c in n.children]
+    return out
+
+
+def expand_dict(data: Mapping[str, Any], statics: Mapping[str, Any]) -> dict[str, Any]:
+    """The `to_dict` form of a `compact_dict` tree; `statics` maps codes to JSON-ready parameters."""
+    if "ref" in data:
+        return {"ref": data["ref"]}
+    code = data["code"]
+    params = data["parameters"] if "parameters" in data else statics.get(code, {})
+    return {"code": code, "value": data.get("value"), "rule": data.get("rule"), "parameters": params,
+            "inputs": [{"code": c, "value": v, "source": s} for c, v, s in data.get("inputs", ())],
+            "detail": data.get("detail", {}), "children": [expand_dict(c, statics) for c in data.get("children", ())]}

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import time
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from stdnum.cn import uscc as uscc_mod
 
 #: share of institutions per (category, subclass) at national scale
@@ -40,7 +42,8 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2019)
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--no-reviews", action="store_true",
-                        help="leave the reviewers' scores missing (R&D institutions and 2018 systems become incomplete)")
+                        help="no review rounds: the reviewers' scores are missing (R&D institutions and 2018 systems "
+                             "become incomplete)")
     args = parser.parse_args()
 
     from registry import create_app
@@ -62,24 +65,28 @@ def main() -> None:
               f"{counts['recognitions']:,} recognitions, {counts['reports']:,} self-reports "
               f"in {time.perf_counter() - started:.1f} s")
 
-        from registry.assessments import operations
         from registry.assessments.operations import run_assessment
 
-        if not args.no_reviews:  # as once the review workflow supplies the experts' scores in bulk
-            rng = random.Random(args.seed)
-            operations.reviewer_inputs = lambda year, ids: {
-                i: {"expert_review_score": (Decimal(rng.randint(3, 8)), "review:bench")} for i in ids}
+        if not args.no_reviews:
+            started = time.perf_counter()
+            sheets = seed_reviews(args.institutions, (args.year - 1, args.year), random.Random(args.seed))
+            print(f"seeded {sheets:,} submitted review sheets in {time.perf_counter() - started:.1f} s")
         for year in (args.year - 1, args.year):
             db.session.expunge_all()
+            load = os.getloadavg()[0]
             t0, c0 = time.perf_counter(), time.process_time()
             summary = run_assessment(year, label="bench")
             db.session.commit()
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             print(f"assess run {year}: {summary.run.result_count:,} results in {wall:.1f} s wall "
-                  f"({cpu:.1f} s CPU in Python; {summary.run.result_count / wall:,.0f}/s), "
+                  f"({cpu:.1f} s CPU in Python; {summary.run.result_count / wall:,.0f}/s; load average "
+                  f"{load:.2f} before, {os.getloadavg()[0]:.2f} after), "
                   f"grades {dict(sorted((str(k), v) for k, v in summary.by_grade.items()))}, "
-                  f"incomplete {summary.incomplete}; phases "
-                  + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
+                  f"incomplete {summary.incomplete}; phases (wall/CPU) "
+                  + ", ".join(f"{k} {v:.1f}/{summary.cpu.get(k, 0):.1f} s" for k, v in summary.timings.items()))
+        stored = db.session.execute(text(
+            "SELECT avg(length(CAST(outcome AS TEXT))), count(*) FROM assessment_results")).one()
+        print(f"stored outcome JSON: {float(stored[0]):,.0f} characters on average over {stored[1]:,} results")
         bench_to_dict(args.year)
         db.session.remove()
         db.engine.dispose()
@@ -146,6 +153,52 @@ def seed(n: int, years: tuple[int, ...], rng: random.Random) -> dict[str, int]:
     return {"institutions": n, "recognitions": len(rec_rows), "reports": reports}
 
 
+def seed_reviews(n: int, years: tuple[int, ...], rng: random.Random) -> int:
+    """A review round per category and year, and three submitted sheets for every institution whose
+    system has reviewer-scored items (bulk inserts), so the run reads them as in production."""
+    from sqlalchemy import insert, select
+
+    from assessment import SystemNotFoundError, load_system
+    from registry.extensions import db
+    from registry.models import Institution, ReviewAssignment, ReviewRound, Role, User
+
+    experts = [{"username": f"bench-expert-{k}", "display_name": f"基准专家{k}", "role": Role.REVIEWER,
+                "password_hash": "!", "is_enabled": True} for k in range(60)]
+    db.session.execute(insert(User), experts)
+    expert_ids = list(db.session.scalars(select(User.id).where(User.username.like("bench-expert-%"))))
+    institutions = db.session.execute(select(Institution.id, Institution.category, Institution.subclass)).all()
+    sheets = 0
+    for year in years:
+        rows = []
+        for category in {getattr(c, "value", c) for _, c, _ in institutions}:
+            db.session.add(ReviewRound(year=year, category=category, opens_on=dt.date(year + 1, 2, 1),
+                                       closes_on=dt.date(year + 1, 3, 31)))
+        db.session.flush()
+        rounds = dict(db.session.execute(select(ReviewRound.category, ReviewRound.id).where(ReviewRound.year == year)).all())
+        items: dict[tuple[str, str | None], Any] = {}
+        for inst_id, category, subclass in institutions:
+            category = getattr(category, "value", category)
+            key = (category, subclass)
+            if key not in items:
+                try:
+                    items[key] = [d for d in load_system(category, year, subclass).input_set.reviewer_scored()
+                                  if d.type == "score"]
+                except SystemNotFoundError:
+                    items[key] = []
+            if not items[key]:
+                continue
+            for reviewer in rng.sample(expert_ids, 3):
+                scores = {d.code: {"value": str(rng.randint(int(d.min or 0), int(d.max or 10))), "comment": ""}
+                          for d in items[key]}
+                rows.append({"round_id": rounds[category], "reviewer_id": reviewer, "institution_id": inst_id,
+                             "method": "auto", "status": "submitted", "scores": scores, "version": 2})
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(ReviewAssignment), rows[start:start + 5000])
+        sheets += len(rows)
+    db.session.commit()
+    return sheets
+
+
 def _bases() -> dict[str, dict[str, Any]]:
     from tests.assessment.conftest import BASES
 
@@ -191,7 +244,7 @@ def _by_type(decl: Any, rng: random.Random) -> Any:
 
 
 def bench_to_dict(year: int) -> None:
-    """Outcome.to_dict alone over a sample of this year's figures."""
+    """Serialising alone over a sample of this year's figures: the full form, the stored form, and its JSON text."""
     from sqlalchemy import select
 
     from assessment import PastOutcome, Standing, evaluate, load_system
@@ -206,14 +259,21 @@ def bench_to_dict(year: int) -> None:
     facts = InstitutionFacts(0, "", "", "incubator", "comprehensive", "recognised", False, level="municipal")
     outcomes = [evaluate(system, year, build_inputs(system, v, facts), standing=Standing("recognised", "municipal"),
                          history=[PastOutcome(year - 1, "B")]) for v in rows]
-    best = 0.0
-    for _ in range(5):
-        c0 = time.process_time()
-        for o in outcomes:
-            o.to_dict()
-        best = max(best, len(outcomes) / (time.process_time() - c0))
-    print(f"Outcome.to_dict: best {best:,.0f}/s per core over {len(outcomes)} outcomes (CPU time, with traces)")
+    import json
 
+    from assessment.outcome import to_stored
+
+    for name, fn in (("Outcome.to_dict", lambda o: o.to_dict()),
+                     ("to_stored (compact form)", lambda o: to_stored(o, system)),
+                     ("to_stored + json.dumps (what a run stores)",
+                      lambda o: json.dumps(to_stored(o, system), ensure_ascii=False, separators=(",", ":")))):
+        best = 0.0
+        for _ in range(5):
+            c0 = time.process_time()
+            for o in outcomes:
+                fn(o)
+            best = max(best, len(outcomes) / (time.process_time() - c0))
+        print(f"{name}: best {best:,.0f}/s per core over {len(outcomes)} outcomes (CPU time)")
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from assessment import IndicatorSystem, SystemNotFoundError, load_version
+from assessment.outcome import expand_stored
 from registry.i18n import is_english
 from registry.labels import label_for
 
@@ -296,8 +297,13 @@ def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
 
 
 def explain(outcome: Mapping[str, Any]) -> Explanation:
-    """Everything the explanation page and the CLI show, as sentences in the current locale."""
+    """Everything the explanation page and the CLI show, as sentences in the current locale.
+
+    Takes a stored outcome in either form: a compact one gets its parameters re-joined from the
+    pinned system and criteria files (expand_stored) first.
+    """
     system = system_for(outcome)
+    outcome = expand_stored(outcome, system) if system is not None else expand_stored(outcome)
     s = outcome["system"]
     nodes: dict[str, Mapping[str, Any]] = {}
     _walk(outcome["trace"], nodes)

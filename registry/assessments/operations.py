@@ -35,6 +35,7 @@ from assessment import (
     load_system,
     system_versions,
 )
+from assessment.outcome import to_stored
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import (
@@ -49,6 +50,7 @@ from registry.models import (
 )
 from registry.models.base import utcnow
 from registry.models.enums import LEVEL_RANK
+from registry.reviews.operations import reviewer_inputs_for_year
 
 #: statuses assessed in a run; exited institutions are not
 ASSESSED_STATUSES = (Status.APPLICANT, Status.RECOGNISED, Status.RECTIFYING)
@@ -104,6 +106,7 @@ class RunSummary:
     incomplete: int
     skipped: Mapping[str, int]  #: why some institutions were not assessed → how many
     timings: Mapping[str, float] = field(default_factory=dict)  #: seconds per phase (read, evaluate, store)
+    cpu: Mapping[str, float] = field(default_factory=dict)  #: CPU seconds of this process per phase
 
 
 # --- systems in force -----------------------------------------------------------------------
@@ -323,16 +326,9 @@ def _registry_value(code: str, facts: InstitutionFacts) -> Any:
 
 
 def reviewer_inputs(year: int, ids: set[int]) -> dict[int, dict[str, tuple[Any, str]]]:
-    """Reviewer-scored inputs by institution, when the review workflow provides them in bulk.
-
-    Until it does, reviewer inputs are missing and each indicator's declared policy applies.
-    """
-    try:
-        from registry.reviews import operations as reviews  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    bulk = getattr(reviews, "reviewer_inputs_for_year", None)
-    return bulk(year, ids) if bulk is not None else {}
+    """Reviewer-scored inputs by institution: the submitted sheets of the year's review rounds, aggregated
+    as the review workflow shows them. Institutions without them get each indicator's declared missing policy."""
+    return reviewer_inputs_for_year(year, ids)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -361,8 +357,9 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     """
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
-    clock = time.perf_counter()
+    clock, cpu_clock = time.perf_counter(), time.process_time()
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     categories = sorted({c for c, _ in systems})
     facts = load_facts(year, categories)
     skipped: dict[str, int] = defaultdict(int)
@@ -378,8 +375,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     reports = load_reports(year, ids)
     history = load_history(year, ids, facts)
     reviewed = reviewer_inputs(year, ids)
-    timings["read"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    timings["read"], cpu["read"] = time.perf_counter() - clock, time.process_time() - cpu_clock
+    clock, cpu_clock = time.perf_counter(), time.process_time()
 
     outcomes: list[tuple[InstitutionFacts, Outcome]] = []
     with progress(len(todo), "evaluating") as bar:
@@ -392,8 +389,8 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
         bar.update(len(todo) % 200)
 
     outcomes = _with_quota(outcomes, systems)
-    timings["evaluate"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    timings["evaluate"], cpu["evaluate"] = time.perf_counter() - clock, time.process_time() - cpu_clock
+    clock, cpu_clock = time.perf_counter(), time.process_time()
 
     used: dict[str, dict[str, Any]] = {}
     for f, o in outcomes:
@@ -408,53 +405,62 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     db.session.add(run)
     db.session.flush()
 
-    stmt = _insert_results()
     by_grade: dict[str | None, int] = defaultdict(int)
     by_rec: dict[str | None, int] = defaultdict(int)
     incomplete = 0
-    with progress(len(outcomes), "storing") as bar:
-        for start in range(0, len(outcomes), CHUNK):
-            rows = []
-            for f, o in outcomes[start:start + CHUNK]:
+
+    by_source = {s.source: s for s in systems.values()}
+
+    def rows() -> Iterator[dict[str, Any]]:
+        """Result rows serialised one at a time, as the database takes them (no list of 15,000 JSON texts)."""
+        nonlocal incomplete
+        with progress(len(outcomes), "storing") as bar:
+            for n, (f, o) in enumerate(outcomes, 1):
                 report = reports.get(f.id)
-                rows.append(result_row(run.id, f, o, report[0] if report else None, history[f.id]))
                 by_grade[o.grade] += 1
                 by_rec[o.recommendation.kind if o.recommendation else None] += 1
                 incomplete += o.status == "incomplete"
-            if stmt is None:
-                _copy_results(rows)
-            else:
-                db.session.execute(stmt, rows)
-            bar.update(len(rows))
+                yield result_row(run.id, f, o, report[0] if report else None, history[f.id], by_source[o.system.source])
+                if n % CHUNK == 0:
+                    bar.update(CHUNK)
+            bar.update(len(outcomes) % CHUNK)
+
+    store_results(rows())
     db.session.flush()
     timings["store"] = time.perf_counter() - clock
-    return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped), timings)
+    cpu["store"] = time.process_time() - cpu_clock
+    return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped), timings, cpu)
 
 
-def _insert_results() -> Any:
-    """INSERT for result rows whose outcome arrives as JSON text, serialised once by `result_row`
-    (the column's own JSON type would serialise again, escaping every Chinese character).
+def store_results(rows: Iterable[dict[str, Any]]) -> None:
+    """Write result rows (see `result_row`) in the session's transaction.
 
-    None on PostgreSQL: there the rows go through COPY on the session's own connection (same
-    transaction), several times faster than a multi-row INSERT for 15 kB JSONB values.
+    PostgreSQL: one COPY on the session's own connection, fed row by row, so serialising the
+    next outcome overlaps with the server parsing the previous ones. Elsewhere: multi-row INSERTs
+    of CHUNK rows, the outcome bound as the JSON text `result_row` made (the column's own JSON
+    type would serialise again, escaping every Chinese character).
     """
     if db.engine.dialect.name == "postgresql":
-        return None
-    return insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()))
+        conn = db.session.connection().connection.driver_connection
+        columns = ", ".join("outcome" if c == "outcome_json" else c for c in _COPY_COLUMNS)
+        with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple([row[c] for c in _COPY_COLUMNS]))
+        return
+    stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()))
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            db.session.execute(stmt, chunk)
+            chunk = []
+    if chunk:
+        db.session.execute(stmt, chunk)
 
 
 _COPY_COLUMNS = ("run_id", "institution_id", "year", "category", "subclass", "system_version", "system_sha256",
                  "self_report_id", "score", "grade", "recommendation", "recommendation_rule", "missing_count",
                  "is_provisional", "outcome_json")
-
-
-def _copy_results(rows: list[dict[str, Any]]) -> None:
-    """COPY result rows into assessment_results within the session's transaction (PostgreSQL)."""
-    conn = db.session.connection().connection.driver_connection
-    columns = ", ".join("outcome" if c == "outcome_json" else c for c in _COPY_COLUMNS)
-    with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in _COPY_COLUMNS))
 
 
 def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
@@ -480,9 +486,11 @@ def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
 
 
 def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | None,
-               history: list[PastOutcome]) -> dict[str, Any]:
-    """One AssessmentResult row: the columns the lists filter on, and the full outcome with its trace."""
-    data = o.to_dict()
+               history: list[PastOutcome], system: IndicatorSystem) -> dict[str, Any]:
+    """One AssessmentResult row: the columns the lists filter on, and the outcome in its compact stored
+    form (`assessment.outcome.to_stored`: inputs, intermediate values, points, decisions and trace;
+    parameters re-joined from the pinned system file when read)."""
+    data = to_stored(o, system)
     data["registry"] = {
         "institution": {"id": f.id, "uscc": f.uscc, "name": f.name},
         "self_report_id": report_id,
@@ -496,9 +504,14 @@ def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | No
         "score": o.score, "grade": o.grade, "recommendation": rec.kind if rec else None,
         "recommendation_rule": rec.rule if rec else _rule_of(o), "missing_count": len(o.missing),
         "is_provisional": bool(o.system.provisional or (gaps is not None and gaps.provisional)
-                               or any(i["provisional"] for i in data["indicators"])),
+                               or _any_provisional_indicator(system)),
         "outcome_json": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     }
+
+
+def _any_provisional_indicator(system: IndicatorSystem) -> bool:
+    """Every outcome's trace holds every indicator of its system, so this is per system file."""
+    return any(i.provisional for i in system.indicators)
 
 
 def _rule_of(o: Outcome) -> str | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from registry.models.base import Base, JSONType, utcnow
@@ -64,8 +64,10 @@ class AssessmentResult(Base):
     #: number of inputs that were missing (and how they were handled is in `outcome`)
     missing_count: Mapped[int] = mapped_column(default=0)
     is_provisional: Mapped[bool] = mapped_column(default=False)
-    #: the engine's Outcome.to_dict(): inputs with their sources, parameters, points, trace
-    outcome: Mapped[dict[str, Any]] = deferred(mapped_column(JSONType))
+    #: the engine's outcome with its trace (inputs with their sources, intermediate values, points), written
+    #: once and never queried inside: plain JSON (PostgreSQL `json`, not `jsonb`), which only checks the text
+    #: on the way in and is several times faster to store than jsonb's parsed form
+    outcome: Mapped[dict[str, Any]] = deferred(mapped_column(JSON))
 
     run: Mapped[AssessmentRun] = relationship(back_populates="results")
     institution: Mapped[Institution] = relationship()

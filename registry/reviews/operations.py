@@ -11,7 +11,7 @@ recommendation carries a reason; a round is published only when every decision i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -369,24 +369,88 @@ class InstitutionScores:
 def institution_scores(rnd: ReviewRound, institution: Institution) -> InstitutionScores:
     """Aggregate the submitted sheets of one institution, item by item, as the system declares."""
     system = load_review_system(institution.category.value, rnd.year, institution.subclass)
+    sheets = list(db.session.execute(select(ReviewAssignment.status, ReviewAssignment.scores).where(
+        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id == institution.id)))
+    return _combine(system, [scores for status, scores in sheets if status == "submitted"], len(sheets))
+
+
+def _combine(system: Any, submitted: Sequence[Mapping[str, Any] | None], assigned: int) -> InstitutionScores:
+    """The one aggregation of an institution's submitted sheets (their `scores` JSON), per and in bulk."""
     policy = ReviewPolicy.from_system(system)
     items = tuple(d for d in system.input_set.reviewer_scored() if d.type == "score")
-    sheets = list(db.session.scalars(select(ReviewAssignment).where(
-        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id == institution.id)))
-    submitted = [s for s in sheets if s.status == "submitted"]
     aggregates: dict[str, ItemAggregate] = {}
     for decl in items:
-        scores = [v for s in submitted if (v := s.value(decl.code)) is not None]
+        scores = [v for s in submitted if (v := _sheet_value(s, decl.code)) is not None]
         if scores:
             scale = decl.max - decl.min if decl.max is not None and decl.min is not None else None
             aggregates[decl.code] = aggregate(decl.code, scores, policy, scale)
-    return InstitutionScores(items, aggregates, len(submitted), len(sheets))
+    return InstitutionScores(items, aggregates, len(submitted), assigned)
+
+
+def _sheet_value(scores: Mapping[str, Any] | None, code: str) -> Decimal | None:
+    """An item's score on a sheet, as ReviewAssignment.value reads it (text → Decimal, blank → None)."""
+    raw = (scores or {}).get(code, {}).get("value")
+    return None if raw in (None, "") else Decimal(raw)
 
 
 def aggregated_reviewer_inputs(rnd: ReviewRound, institution: Institution) -> dict[str, tuple[Decimal, str]]:
     """The reviewer-scored inputs for the engine: code → (combined score, source text without names)."""
-    result = institution_scores(rnd, institution)
+    return _as_inputs(institution_scores(rnd, institution))
+
+
+def _as_inputs(result: InstitutionScores) -> dict[str, tuple[Decimal, str]]:
     return {code: (agg.value, agg.source_text) for code, agg in result.aggregates.items()}
+
+
+def reviewer_inputs_for_year(year: int, ids: Collection[int] | None = None) -> dict[int, dict[str, tuple[Decimal, str]]]:
+    """`aggregated_reviewer_inputs` for every institution (or just `ids`) with a submitted sheet in
+    the round of its category for `year`: institution id → {code: (combined score, source text)}.
+
+    Two queries whatever the number of institutions. The same sheets count as for one
+    institution: every submitted sheet of the round, whatever the round's state (open, closed or
+    published); sheets of conflicted reviewers do not exist (assignment refuses them, and a
+    declared conflict withdraws them from unpublished rounds). Institutions whose category has
+    no round that year, or no indicator system, get nothing: their declared missing policy applies.
+    """
+    wanted = None if ids is None else set(ids)
+    rounds = {cat: rid for rid, cat in db.session.execute(
+        select(ReviewRound.id, ReviewRound.category).where(ReviewRound.year == year))}
+    if not rounds:
+        return {}
+    sheets: dict[int, list[Mapping[str, Any] | None]] = {}
+    assigned: Counter[int] = Counter()
+    kinds: dict[int, tuple[str, str | None]] = {}
+    round_of = {rid: cat for cat, rid in rounds.items()}
+    for inst_id, round_id, status, scores, category, subclass in db.session.execute(
+            select(ReviewAssignment.institution_id, ReviewAssignment.round_id, ReviewAssignment.status,
+                   ReviewAssignment.scores, Institution.category, Institution.subclass)
+            .join(Institution, Institution.id == ReviewAssignment.institution_id)
+            .where(ReviewAssignment.round_id.in_(list(round_of)))):
+        category = getattr(category, "value", category)
+        if (wanted is not None and inst_id not in wanted) or round_of[round_id] != category:
+            continue  # the round for an institution is the one of its category
+        kinds[inst_id] = (category, subclass)
+        assigned[inst_id] += 1
+        bucket = sheets.setdefault(inst_id, [])
+        if status == "submitted":
+            bucket.append(scores)
+    systems: dict[tuple[str, str | None], Any] = {}
+    out: dict[int, dict[str, tuple[Decimal, str]]] = {}
+    for inst_id, submitted in sheets.items():
+        if not submitted:
+            continue
+        key = kinds[inst_id]
+        if key not in systems:
+            try:
+                systems[key] = load_review_system(key[0], year, key[1])
+            except RegistryError:
+                systems[key] = None
+        if systems[key] is None:
+            continue
+        inputs = _as_inputs(_combine(systems[key], submitted, assigned[inst_id]))
+        if inputs:
+            out[inst_id] = inputs
+    return out
 
 
 # --- decisions and publication --------------------------------------------------------------

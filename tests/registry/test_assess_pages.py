@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -169,3 +170,28 @@ def test_institution_panel(app, assessed):
     # a municipal incubator: gap lists for the levels above it that have criteria (no provincial criteria on file)
     assert f"/assessments/gaps/{inst_id}?level=national_candidate" in html and "level=provincial" not in html
     assert client is not None
+
+
+def test_compact_stored_outcome_is_explained_with_the_pinned_files_parameters(app, assessed, admin_client):
+    """Results store no band tables, labels or clauses; the page shows them from the pinned system and criteria files."""
+    from assessment import load_system
+    from assessment.outcome import STORED_FORM
+    from registry.models import AssessmentResult
+
+    with app.app_context():
+        star = db.session.get(AssessmentResult, assessed["star"][1])
+        newcomer = db.session.get(AssessmentResult, assessed["newcomer"][1])
+        assert star.outcome["form"] == newcomer.outcome["form"] == STORED_FORM
+        assert '"bands":' not in json.dumps(star.outcome) and "indicators" not in star.outcome
+        stored_rows = newcomer.outcome["recommendation"]["gaps"]["rows"]
+        assert stored_rows and not any("label" in r or "reference" in r for r in stored_rows)
+    fund = next(i for i in load_system("incubator", 2019, "comprehensive").indicators if i.code == "incubation_fund")
+    page = admin_client.get(f"/assessments/results/{assessed['star'][1]}").get_data(as_text=True)
+    article = re.search(r'<article class="indicator[^"]*" id="ind-incubation_fund">(.*?)</article>', page, re.S).group(1)
+    bands = re.findall(r'<tr class="(matched)?"><td>≥ ([^<]+)</td><td class="num">([^<]+)</td></tr>', article)
+    assert bands == [("matched" if n == 0 else "", f"{lo}{fund.unit or ''}", str(pts))
+                     for n, (lo, pts) in enumerate(fund.params["bands"])]
+    assert f"/ {fund.weight}" in article and fund.reference in article and "孵化资金!D" in article
+    assert "sha256 不一致" not in page  # the pinned file is the one on disk
+    gaps = admin_client.get(f"/assessments/results/{assessed['newcomer'][1]}").get_data(as_text=True)
+    assert 'id="gap-list"' in gaps and "在孵企业" in gaps  # criterion labels re-joined from the criteria file

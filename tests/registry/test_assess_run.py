@@ -9,6 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from assessment import load_system
+from assessment.outcome import STORED_FORM, expand_stored
+from assessment.trace import jsonable
 from registry.assessments.operations import NoSystemInForce, run_assessment
 from registry.extensions import db
 from registry.models import AssessmentResult, AssessmentRun
@@ -60,7 +63,15 @@ def test_run_stores_outcomes_with_traces_sources_and_pinned_systems(session):
     assert r.outcome["quota"]["kept"] is False and r.outcome["quota"]["allowed"] == 0
     trace = json.dumps(r.outcome["trace"], ensure_ascii=False)
     assert "孵化资金!D" in trace  # every input keeps its source cell
-    fund = next(i for i in r.outcome["indicators"] if i["code"] == "incubation_fund")
+    # stored compact: the file's bands are not repeated in every result, but re-joined from the pinned file
+    assert r.outcome["form"] == STORED_FORM and '"bands":' not in json.dumps(r.outcome)
+    full = expand_stored(r.outcome)
+    assert full["parameters_verified"] is True
+    fund_node = next(n for n in _nodes(full["trace"]) if n["code"] == "incubation_fund")
+    declared = next(i for i in load_system("incubator", 2019, "comprehensive").indicators if i.code == "incubation_fund")
+    assert fund_node["parameters"] == jsonable(declared.parameters) and fund_node["detail"]["matched"] == 0
+    assert fund_node["parameters"]["bands"][0] == {"min": "500", "points": "5"}
+    fund = next(i for i in full["indicators"] if i["code"] == "incubation_fund")
     assert fund == {"code": "incubation_fund", "group": "service_capability", "rule": "bands", "weight": "5",
                     "points": "5.00", "status": "scored", "provisional": True}
     assert r.outcome["registry"]["self_report_id"] == r.self_report_id is not None

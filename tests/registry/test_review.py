@@ -302,6 +302,35 @@ def test_aggregated_inputs_count_only_submitted_sheets_and_name_no_one(session):
     assert ops.institution_scores(rnd, space).discuss is True  # 10 − 6 = 4 > 0.3 × 10
 
 
+def test_reviewer_inputs_for_year_match_the_per_institution_aggregation(session):
+    space = make_institution(name="众创空间", category="maker_space", subclass=None)
+    drafted = make_institution(name="草稿众创空间", category="maker_space", subclass=None)
+    incubator = make_institution(name="孵化器")
+    ms_round, inc_round = _round(category="maker_space"), _round(category="incubator")
+    earlier = _round(category="incubator", year=2019)
+    reviewers = [make_user("reviewer", username=f"r{n}") for n in range(6)]
+    for n, (rev, score) in enumerate(zip(reviewers, ("6", "7", "7", "8", "10", "1"))):
+        ops.save_sheet(ops.assign(ms_round, rev, space), values={"rd_quality": score, "management": "3"}, comments={},
+                       expected_version=1, submit=n < 5, items=ITEMS[:2])
+    for rev, score in zip(reviewers, ("4", "5")):
+        ops.save_sheet(ops.assign(inc_round, rev, incubator), values={"rd_quality": score, "management": "2"},
+                       comments={}, expected_version=1, submit=True, items=ITEMS[:2])
+    ops.save_sheet(ops.assign(earlier, reviewers[5], incubator), values={"rd_quality": "9", "management": "5"},
+                   comments={}, expected_version=1, submit=True, items=ITEMS[:2])  # another year: not counted
+    ops.save_sheet(ops.assign(ms_round, reviewers[0], drafted), values={"rd_quality": "9", "management": "5"},
+                   comments={}, expected_version=1, submit=False, items=ITEMS[:2])  # a draft: not counted
+
+    bulk = ops.reviewer_inputs_for_year(2020)
+    assert bulk == {space.id: ops.aggregated_reviewer_inputs(ms_round, space),
+                    incubator.id: ops.aggregated_reviewer_inputs(inc_round, incubator)}
+    assert bulk[space.id]["rd_quality"] == (Decimal("7.33"), "专家评审：5 位专家，截尾平均（去掉一个最高分和一个最低分）")
+    assert bulk[incubator.id] == {"rd_quality": (Decimal("4.50"), "专家评审：2 位专家，平均"),
+                                  "management": (Decimal("2.00"), "专家评审：2 位专家，平均")}
+    assert ops.reviewer_inputs_for_year(2020, {incubator.id, drafted.id}) == {incubator.id: bulk[incubator.id]}
+    assert ops.reviewer_inputs_for_year(2019) == {incubator.id: ops.aggregated_reviewer_inputs(earlier, incubator)}
+    assert ops.reviewer_inputs_for_year(2021) == {}
+
+
 def test_missing_indicator_system_is_reported_not_crashed(app, session):
     accel = make_institution(name="加速器", category="accelerator", subclass=None)
     rnd = _round(category="accelerator")

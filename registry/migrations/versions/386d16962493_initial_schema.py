@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 19f365ad2dac
+Revision ID: 386d16962493
 Revises: 
-Create Date: 2026-11-27 11:25:17.726578
+Create Date: 2026-11-27 11:40:58.448291
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '19f365ad2dac'
+revision = '386d16962493'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -351,7 +351,7 @@ def upgrade():
     sa.Column('recommendation_rule', sa.String(length=60), nullable=True),
     sa.Column('missing_count', sa.Integer(), nullable=False),
     sa.Column('is_provisional', sa.Boolean(), nullable=False),
-    sa.Column('outcome', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('outcome', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_assessment_results_institution_id_institutions')),
     sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_results_run_id_assessment_runs')),
     sa.ForeignKeyConstraint(['self_report_id'], ['self_reports.id'], name=op.f('fk_assessment_results_self_report_id_self_reports')),
