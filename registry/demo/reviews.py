@@ -23,6 +23,18 @@ EXPERTS = 9
 CATEGORIES = ("rd_institution", "maker_space", "incubator", "accelerator")
 
 
+def _has_reviewer_items(category: str, year: int) -> bool:
+    from assessment import SUBCLASSES, SystemNotFoundError
+
+    for subclass in SUBCLASSES.get(category, (None,)):
+        try:
+            if reviewer_items(category, year, subclass):
+                return True
+        except (SystemNotFoundError, LookupError):
+            continue
+    return False
+
+
 def create_experts() -> list[User]:
     experts = []
     for n in range(1, EXPERTS + 1):
@@ -48,6 +60,8 @@ def simulate_reviews(years: tuple[int, ...], seed: int, notes: list[str]) -> int
     sheets = 0
     for year in years:
         for category in CATEGORIES:
+            if not _has_reviewer_items(category, year):
+                continue  # e.g. incubators from 2019: the system has nothing for experts to score
             opens = date(year + 1, 3, 1)
             rnd = review_ops.create_round(year=year, category=category, opens_on=opens,
                                           closes_on=date(year + 1, 4, 30), cap_per_reviewer=200)
