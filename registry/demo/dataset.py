@@ -280,7 +280,8 @@ class _Builder:
         lo_hi = {"national": (0.55, 0.92), "candidate": (0.35, 0.78), "near_national": (0.55, 0.75)}
         if tier in lo_hi:
             return rng.uniform(*lo_hi[tier])
-        return min(0.95, max(0.05, rng.betavariate(2.0, 2.4)))
+        # mean ≈ 0.71: most carriers pass, a tail is weak (national D rates run at 1–3 %, domain.md §3.3)
+        return min(0.95, max(0.05, rng.betavariate(4.5, 1.8)))
 
     def _grant(self, c: Carrier, level: str, year: int, *, batch: int | None = None, note: str | None = None) -> int:
         """Add a recognition granted in a list notice of `year`; ends lower levels in force (upgrade)."""
