@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.sql.functions import FunctionElement
 
 from registry.extensions import db
 from registry.models import (
@@ -147,6 +149,31 @@ def _sort_expression(key: str) -> ColumnElement:
     return Institution.name
 
 
+class _sqlite_scan_order(FunctionElement):
+    """`+column` on SQLite (same value, but the planner may not walk an index for this ORDER BY), the
+    bare column elsewhere.
+
+    When searching, SQLite would walk ix_institutions_name in order and read each whole row to test
+    the LIKEs: 35 ms for a search that finds nothing at 15,000 institutions. Ordered by `+name` it
+    scans the narrow ix_institutions_search (name, uscc, operating_entity) and sorts the matches: at
+    most ~15 ms whatever the hit rate. PostgreSQL answers searches from its trigram index instead.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "sqlite_scan_order"
+
+
+@compiles(_sqlite_scan_order)
+def _scan_order_default(element: _sqlite_scan_order, compiler, **kw) -> str:  # noqa: ANN001
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_sqlite_scan_order, "sqlite")
+def _scan_order_sqlite(element: _sqlite_scan_order, compiler, **kw) -> str:  # noqa: ANN001
+    return "+" + compiler.process(element.clauses, **kw)
+
+
 def _filtered(filters: RegistryFilters, base: Select | None, on: date) -> Select:
     """`base` (a scoped select(Institution)) with the WHERE clauses of `filters`: no join, no order."""
     stmt = base if base is not None else select(Institution)
@@ -184,6 +211,8 @@ def _ordered(stmt: Select, filters: RegistryFilters, on: date) -> Select:
         if key == "town":
             stmt = stmt.join(Town, Town.id == Institution.town_id)
         primary = _sort_expression(key)
+        if key == "name" and filters.q and filters.q.strip():
+            primary = _sqlite_scan_order(primary)
     order: list[ColumnElement] = []
     if key == "established":
         # NULL dates last in both directions and on both databases
