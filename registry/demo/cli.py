@@ -18,6 +18,7 @@ from registry.demo.loader import (
     create_accounts,
     existing_data,
     purge_demo_data,
+    vacuum_analyze,
     write_dataset,
     write_figures,
 )
@@ -72,8 +73,10 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
     summary.accounts = create_accounts(ds, inst_id, summary.notes)
-    analyze(("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users"))
+    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users")
+    analyze(loaded)
     db.session.commit()
+    vacuum_analyze(loaded)
     current_app.extensions.pop("fuhua_demo_banner", None)  # the "synthetic data" banner re-reads the database
     summary.counts = {**ds.summary(), **counts}
     return summary
