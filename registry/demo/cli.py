@@ -18,6 +18,7 @@ from registry.demo.loader import (
     create_accounts,
     existing_data,
     purge_demo_data,
+    vacuum_analyze,
     write_dataset,
     write_figures,
 )
@@ -76,8 +77,10 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts["review_sheets"] = simulate_reviews(tuple(shape.figure_years), seed, summary.notes)
         if progress:
             click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets")
-    analyze(("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users"))
+    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users")
+    analyze(loaded)
     db.session.commit()
+    vacuum_analyze(loaded)
     current_app.extensions.pop("fuhua_demo_banner", None)  # the "synthetic data" banner re-reads the database
     summary.counts = {**ds.summary(), **counts}
     return summary

@@ -2,8 +2,9 @@
 
 Everything here takes plain filter values and returns a Select (or runs one bounded query), so the
 views, the benchmarks and the tests build exactly the same SQL. Nothing loads all institutions
-into Python: the level in force is computed in SQL (EXISTS / correlated subqueries on
-`recognitions`, served by ix_recognitions_institution_id and ix_recognitions_level_dates).
+into Python: the level in force is computed in SQL (IN / NOT IN over the recognitions in force,
+served by ix_recognitions_level_dates), counts are count(id) over the filtered table alone, and
+pages are cut from the ordered ids before their rows are loaded.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.sql.functions import FunctionElement
 
 from registry.extensions import db
 from registry.models import (
@@ -77,11 +80,6 @@ def level_rank(column: ColumnElement = Recognition.level) -> ColumnElement:
     return case({lv.value: rank for lv, rank in LEVEL_RANK.items()}, value=column, else_=0)
 
 
-def _in_force(on: date, *extra: ColumnElement) -> Select:
-    return select(Recognition.id).where(Recognition.institution_id == Institution.id,
-                                        Recognition.in_force_clause(on), *extra)
-
-
 def level_ranks_subquery(on: date):  # noqa: ANN201
     """(institution_id, rank) of the highest level in force on `on`, one row per recognised institution.
 
@@ -94,19 +92,25 @@ def level_ranks_subquery(on: date):  # noqa: ANN201
             .subquery("level_now"))
 
 
+def _in_force_ids(on: date, *extra: ColumnElement) -> Select:
+    return select(Recognition.institution_id).where(Recognition.in_force_clause(on), *extra)
+
+
 def level_clause(level: str, on: date) -> ColumnElement:
     """The highest level in force on `on` is `level` (or nothing is in force, for NO_LEVEL).
 
-    Two EXISTS probes instead of a max() per row: the planner turns them into semi-joins on
-    ix_recognitions_level_dates.
+    Written as IN / NOT IN over the recognitions in force rather than correlated EXISTS: both
+    databases then read ix_recognitions_level_dates once into a hashed set, instead of probing the
+    recognitions once per institution (SQLite ran EXISTS as a correlated subquery, 75 ms per count
+    at 15,000 institutions; IN takes a few ms). institution_id is NOT NULL, so NOT IN is safe.
     """
     if level == NO_LEVEL:
-        return ~exists(_in_force(on))
+        return Institution.id.not_in(_in_force_ids(on))
     wanted = Level(level)
     higher = [lv for lv in Level if lv.rank > wanted.rank]
-    clause = exists(_in_force(on, Recognition.level == wanted))
+    clause = Institution.id.in_(_in_force_ids(on, Recognition.level == wanted))
     if higher:
-        clause = and_(clause, ~exists(_in_force(on, Recognition.level.in_(higher))))
+        clause = and_(clause, Institution.id.not_in(_in_force_ids(on, Recognition.level.in_(higher))))
     return clause
 
 
@@ -145,15 +149,34 @@ def _sort_expression(key: str) -> ColumnElement:
     return Institution.name
 
 
-def registry_select(filters: RegistryFilters, *, base: Select | None = None, on: date | None = None) -> Select:
-    """The list's statement: `base` (a scoped select(Institution) from registry.access) filtered and sorted.
+class _sqlite_scan_order(FunctionElement):
+    """`+column` on SQLite (same value, but the planner may not walk an index for this ORDER BY), the
+    bare column elsewhere.
 
-    Town is joined once and loaded with contains_eager, so rows never trigger extra queries. The
-    order always ends with Institution.id, so pages are stable when sort keys tie.
+    When searching, SQLite would walk ix_institutions_name in order and read each whole row to test
+    the LIKEs: 35 ms for a search that finds nothing at 15,000 institutions. Ordered by `+name` it
+    scans the narrow ix_institutions_search (name, uscc, operating_entity) and sorts the matches: at
+    most ~15 ms whatever the hit rate. PostgreSQL answers searches from its trigram index instead.
     """
-    on = on or date.today()
-    stmt = (base if base is not None else select(Institution)).join(Institution.town).options(
-        contains_eager(Institution.town))
+
+    type = String()
+    inherit_cache = True
+    name = "sqlite_scan_order"
+
+
+@compiles(_sqlite_scan_order)
+def _scan_order_default(element: _sqlite_scan_order, compiler, **kw) -> str:  # noqa: ANN001
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_sqlite_scan_order, "sqlite")
+def _scan_order_sqlite(element: _sqlite_scan_order, compiler, **kw) -> str:  # noqa: ANN001
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def _filtered(filters: RegistryFilters, base: Select | None, on: date) -> Select:
+    """`base` (a scoped select(Institution)) with the WHERE clauses of `filters`: no join, no order."""
+    stmt = base if base is not None else select(Institution)
     if filters.q and filters.q.strip():
         stmt = stmt.where(search_clause(filters.q))
     if filters.category is not None:
@@ -171,13 +194,25 @@ def registry_select(filters: RegistryFilters, *, base: Select | None = None, on:
         stmt = stmt.where(level_clause(filters.level, on))
     for flag in filters.flags:
         stmt = stmt.where(FLAG_COLUMNS[flag].is_(True))
+    return stmt
+
+
+def _ordered(stmt: Select, filters: RegistryFilters, on: date) -> Select:
+    """`stmt` sorted as the list is; joins Town only when sorting by town, the level ranks only by level.
+
+    The order always ends with Institution.id, so pages are stable when sort keys tie.
+    """
     key = filters.sort if filters.sort in SORT_KEYS else "name"
     if key == "level":
         ranks = level_ranks_subquery(on)
         stmt = stmt.outerjoin(ranks, ranks.c.institution_id == Institution.id)
         primary = func.coalesce(ranks.c.rank, 0)
     else:
+        if key == "town":
+            stmt = stmt.join(Town, Town.id == Institution.town_id)
         primary = _sort_expression(key)
+        if key == "name" and filters.q and filters.q.strip():
+            primary = _sqlite_scan_order(primary)
     order: list[ColumnElement] = []
     if key == "established":
         # NULL dates last in both directions and on both databases
@@ -185,6 +220,45 @@ def registry_select(filters: RegistryFilters, *, base: Select | None = None, on:
     order.append(primary.desc() if filters.descending else primary.asc())
     order.append(Institution.id.asc())
     return stmt.order_by(*order)
+
+
+def registry_select(filters: RegistryFilters, *, base: Select | None = None, on: date | None = None) -> Select:
+    """The list's statement: `base` (a scoped select(Institution) from registry.access) filtered and sorted.
+
+    Town is loaded with a second, unaliased join and contains_eager, so rows never trigger extra
+    queries. For pages of it, use registry_page_ids_select + registry_rows_select instead.
+    """
+    on = on or date.today()
+    stmt = _ordered(_filtered(filters, base, on), filters, on)
+    if filters.sort != "town":
+        stmt = stmt.join(Institution.town)
+    return stmt.options(contains_eager(Institution.town))
+
+
+def registry_count_select(filters: RegistryFilters, *, base: Select | None = None, on: date | None = None) -> Select:
+    """How many institutions match: count(id) over the filtered institutions only (no join, no sort).
+
+    Every institution has a town (NOT NULL foreign key), so leaving the join out changes nothing
+    but the plan: the count is answered from the filter columns' indexes.
+    """
+    on = on or date.today()
+    return _filtered(filters, base, on).with_only_columns(func.count(Institution.id))
+
+
+def registry_ids_select(filters: RegistryFilters, *, base: Select | None = None, on: date | None = None) -> Select:
+    """The ids of the list in order (add LIMIT/OFFSET for a page).
+
+    Paging over ids only keeps deep pages cheap: OFFSET walks narrow index entries (name, id …)
+    instead of whole rows joined to their town; the page's rows are then loaded by id.
+    """
+    on = on or date.today()
+    return _ordered(_filtered(filters, base, on).with_only_columns(Institution.id), filters, on)
+
+
+def registry_rows_select(ids: Sequence[int]) -> Select:
+    """The institutions with these ids, town loaded (the caller puts them back in page order)."""
+    return (select(Institution).join(Institution.town).options(contains_eager(Institution.town))
+            .where(Institution.id.in_(list(ids))))
 
 
 def levels_in_force(institution_ids: Iterable[int], on: date | None = None) -> dict[int, Level]:
@@ -250,5 +324,6 @@ def firm_path_select(firm_id: int, visible_carriers: Select | None = None) -> Se
 __all__ = [
     "FLAG_COLUMNS", "NO_LEVEL", "SORT_KEYS", "RegistryFilters", "TenantCounts", "current_tenants_select",
     "firm_path_select", "level_ranks_subquery", "level_clause", "level_rank", "levels_in_force",
-    "past_tenants_select", "registry_select", "search_clause", "tenant_counts",
+    "past_tenants_select", "registry_count_select", "registry_ids_select", "registry_rows_select", "registry_select",
+    "search_clause", "tenant_counts",
 ]

@@ -15,6 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
@@ -44,7 +45,9 @@ from registry.institutions.queries import (
     firm_path_select,
     levels_in_force,
     past_tenants_select,
-    registry_select,
+    registry_count_select,
+    registry_ids_select,
+    registry_rows_select,
     tenant_counts,
 )
 from registry.labels import label_for
@@ -115,6 +118,30 @@ def _paginate(stmt, page: int, per_page: int):  # noqa: ANN001, ANN202
     if pagination.pages and page > pagination.pages:
         pagination = db.paginate(stmt, page=pagination.pages, per_page=per_page, error_out=False)
     return pagination
+
+
+class _RegistryPage(Pagination):
+    """A page of the registry list: counted first (so a page past the end is clamped before any
+    row is read), then cut from the ordered ids, then the page's rows loaded by id."""
+
+    def _query_items(self) -> list[Institution]:
+        ids_stmt = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
+        ids = list(db.session.scalars(ids_stmt))
+        if not ids:
+            return []
+        rows = {inst.id: inst for inst in db.session.scalars(registry_rows_select(ids))}
+        return [rows[i] for i in ids if i in rows]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def _registry_page(filters: RegistryFilters, page: int, per_page: int, on: date) -> _RegistryPage:
+    base = institutions_query()
+    total = db.session.scalar(registry_count_select(filters, base=base, on=on)) or 0
+    last = max(1, -(-total // per_page))
+    return _RegistryPage(page=min(page, last), per_page=per_page, max_per_page=None, error_out=False,
+                         ids=registry_ids_select(filters, base=base, on=on), total=total)
 
 
 def _towns() -> list[Town]:
@@ -196,8 +223,7 @@ def index():
     form.validate()
     filters, ignored = _filters_from(form)
     today = date.today()
-    stmt = registry_select(filters, base=institutions_query(), on=today)
-    pagination = _paginate(stmt, _int_arg("page"), current_app.config["PAGE_SIZE"])
+    pagination = _registry_page(filters, _int_arg("page"), current_app.config["PAGE_SIZE"], today)
     levels = levels_in_force((i.id for i in pagination.items), today)
     return render_template("institutions/index.html", form=form, page=pagination, levels=levels,
                            filters=filters, ignored=ignored, today=today)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Numeric, String, Text, and_, or_
+from sqlalchemy import DDL, CheckConstraint, Enum, ForeignKey, Index, Numeric, String, Text, and_, event, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, TimestampMixin, utcnow
@@ -30,10 +30,18 @@ class Institution(TimestampMixin, Base):
                         "OR strata_sold_area <= strata_divisible_area", "strata_sold_within_divisible"),
         Index("ix_institutions_category_status", "category", "status"),
         Index("ix_institutions_town_category", "town_id", "category"),
+        # the list's default order (name, then id to break ties): deep pages walk this index alone
+        Index("ix_institutions_name", "name", "id"),
+        # text search (substring of name, credit code, operating entity). PostgreSQL: a pg_trgm GIN
+        # index, so ILIKE/LIKE '%…%' of 3+ characters is an index lookup (the migration creates the
+        # extension). SQLite ignores the postgresql_* options and builds a plain index over the three
+        # columns: the LIKE scan then reads this narrow index instead of the wide table rows.
+        Index("ix_institutions_search", "name", "uscc", "operating_entity", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops", "uscc": "gin_trgm_ops", "operating_entity": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     #: 统一社会信用代码, 18 characters, check digit validated with python-stdnum
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     category: Mapped[CarrierType] = mapped_column(_enum(CarrierType))
@@ -95,6 +103,11 @@ class Institution(TimestampMixin, Base):
         return f"<Institution {self.id} {self.uscc} {self.name!r}>"
 
 
+#: ix_institutions_search needs pg_trgm's operator classes (create_all here; the migration does the same)
+PG_TRGM = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+event.listen(Institution.__table__, "before_create", DDL(PG_TRGM).execute_if(dialect="postgresql"))
+
+
 class Recognition(TimestampMixin, Base):
     """A recognition at one level, in force from `effective_from` (inclusive) until `ended_on` (exclusive).
 
@@ -108,10 +121,12 @@ class Recognition(TimestampMixin, Base):
         CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", "end_has_reason"),
         # the national-level count per year: level + date range, then join to the institution
         Index("ix_recognitions_level_dates", "level", "effective_from", "ended_on", "institution_id"),
+        # an institution's recognitions, covering what "level in force" needs (sort by level, detail)
+        Index("ix_recognitions_institution_id", "institution_id", "level", "effective_from", "ended_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     level: Mapped[Level] = mapped_column(_enum(Level))
     effective_from: Mapped[date]
     ended_on: Mapped[date | None]
