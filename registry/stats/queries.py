@@ -174,24 +174,43 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
 
 def tenancy_counts(years: Iterable[int], *, as_of: date | None = None,
                    categories: Sequence[CarrierType] = TENANT_CARRIERS) -> list[TenancyCounts]:
-    """Firms hosted on each count date, and graduations from 1 January up to it (exited_on is exclusive)."""
+    """Firms hosted on each count date, and graduations from 1 January up to it (exited_on is exclusive).
+
+    One grouped scan of the tenancies: each is bucketed by the first count date on or after its
+    entry and its exit. A firm is at one carrier at a time (add_tenancy enforces it), so firms
+    hosted on day d = entries up to d − exits up to d; the running sums run over at most a few
+    dozen aggregated groups, never over rows.
+    """
     pairs = count_dates(years, as_of)
     if not pairs:
         return []
-    periods = _periods(pairs)
-    hosted = and_(Tenancy.entered_on <= periods.c.day,
-                  or_(Tenancy.exited_on.is_(None), Tenancy.exited_on > periods.c.day))
-    # exited_on within [1 Jan, day]: the firm was gone on the count date and left during the year
-    graduated = and_(Tenancy.exit_reason == TenancyExit.GRADUATED, Tenancy.exited_on <= periods.c.day,
-                     Tenancy.exited_on > periods.c.prev_end)
+
+    def bucket(column):  # noqa: ANN001, ANN202
+        """Index of the first count date >= the column's date; len(pairs) when after the last one."""
+        return case(*[(column <= day, i) for i, (_year, day) in enumerate(pairs)], else_=len(pairs))
+
+    graduated_in_year = or_(*[and_(Tenancy.exited_on > date(year - 1, 12, 31), Tenancy.exited_on <= day)
+                              for year, day in pairs])
+    is_graduation = and_(Tenancy.exit_reason == TenancyExit.GRADUATED, graduated_in_year)
     target = Tenancy.__table__.join(Institution.__table__, and_(
         Institution.id == Tenancy.carrier_id, Institution.category.in_([CarrierType(c) for c in categories])))
-    stmt = (select(periods.c.year, periods.c.day,
-                   func.count(distinct(case((hosted, Tenancy.firm_id)))),
-                   func.count(case((graduated, Tenancy.id))))
-            .select_from(periods.outerjoin(target, or_(hosted, graduated)))
-            .group_by(periods.c.year, periods.c.day).order_by(periods.c.year))
-    return [TenancyCounts(int(y), _as_date(d), int(t), int(g)) for y, d, t, g in db.session.execute(stmt)]
+    entry_b, exit_b = bucket(Tenancy.entered_on).label("entry_b"), bucket(Tenancy.exited_on).label("exit_b")
+    stmt = (select(entry_b, case((Tenancy.exited_on.is_(None), None), else_=exit_b).label("exit_b"),
+                   func.count(), func.count(case((is_graduation, Tenancy.id))))
+            .select_from(target).group_by("entry_b", "exit_b"))
+    entries = [0] * (len(pairs) + 1)
+    exits = [0] * (len(pairs) + 1)
+    graduations = [0] * (len(pairs) + 1)
+    for entry_bucket, exit_bucket, count, graduated in db.session.execute(stmt):
+        entries[entry_bucket] += count
+        if exit_bucket is not None:
+            exits[exit_bucket] += count
+            graduations[exit_bucket] += graduated
+    rows, hosted = [], 0
+    for i, (year, day) in enumerate(pairs):
+        hosted += entries[i] - exits[i]
+        rows.append(TenancyCounts(year, day, hosted, graduations[i]))
+    return rows
 
 
 def has_synthetic_data() -> bool:
