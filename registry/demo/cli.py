@@ -8,7 +8,6 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from registry.demo.dataset import SHAPES, Shape, build_dataset
 from registry.demo.loader import (
@@ -23,7 +22,6 @@ from registry.demo.loader import (
     write_figures,
 )
 from registry.extensions import db
-from registry.models import Town
 
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 
