@@ -4,12 +4,12 @@ Target: ≤ 200 ms per export (query + table + file) with 15,000 carriers and ~1
 incubators with history, on SQLite and on PostgreSQL. Prints timings and the query plan.
 
     # a fresh SQLite file, seeded with synthetic rows (bulk inserts, a few seconds)
-    PYTHONPATH=. /work/venv/bin/python bench/bench_counts.py
+    .venv/bin/python bench/bench_counts.py
     # PostgreSQL: an empty database is seeded; a database that already holds institutions
     # (e.g. after `fuhua demo load --scale national`) is measured as it is
-    PYTHONPATH=. /work/venv/bin/python bench/bench_counts.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/bench_counts.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     # try registry.demo's national generator first, falling back to the bench's own rows
-    PYTHONPATH=. /work/venv/bin/python bench/bench_counts.py --use-demo --reset
+    .venv/bin/python bench/bench_counts.py --use-demo --reset
 
 Never a timed assert in tests: speed is measured here (COMMON.md).
 """

@@ -3,9 +3,9 @@
 Runs the real command in a subprocess against a fresh database, so what is timed is exactly what
 a user runs (schema creation is timed separately and not counted).
 
-    PYTHONPATH=. /work/venv/bin/python bench/bench_demo.py                      # both databases
-    PYTHONPATH=. /work/venv/bin/python bench/bench_demo.py --only sqlite --keep /tmp/national.sqlite
-    PYTHONPATH=. /work/venv/bin/python bench/bench_demo.py --only postgresql --pg-db fuhua_bench
+    .venv/bin/python bench/bench_demo.py                      # both databases
+    .venv/bin/python bench/bench_demo.py --only sqlite --keep /tmp/national.sqlite
+    .venv/bin/python bench/bench_demo.py --only postgresql --pg-db fuhua_bench
 
 The databases are left in place (SQLite file, PostgreSQL database `fuhua_bench`) for bench_pages.py.
 """

@@ -3,7 +3,7 @@
 Targets: ≤ 0.5 s in-process, ≤ 5× what python-calamine alone needs to read the same cells, peak
 memory < 200 MB. Run from the worktree root:
 
-    PYTHONPATH=. /work/venv/bin/python bench/bench_import.py [rows]
+    .venv/bin/python bench/bench_import.py [rows]
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Start gunicorn (2 workers, 127.0.0.1, a free port) on an existing database (made
 bench_demo.py), log in as the demo admin through the real form (with its CSRF token), then request
 every page kind in PAGES a bounded number of times and print p50 / p95 / max per kind.
 
-    PYTHONPATH=. /work/venv/bin/python bench/bench_pages.py --db sqlite:////tmp/national.sqlite
-    PYTHONPATH=. /work/venv/bin/python bench/bench_pages.py --db postgresql+psycopg://postgres@127.0.0.1:5432/fuhua_bench
+    .venv/bin/python bench/bench_pages.py --db sqlite:////tmp/national.sqlite
+    .venv/bin/python bench/bench_pages.py --db postgresql+psycopg://postgres@127.0.0.1:5432/fuhua_bench
 
 PAGES is data: add a line when a page appears. A page kind whose route answers 404 on its first
 request is reported as "no such route" and skipped, so the bench runs on whatever views exist.

@@ -1,6 +1,6 @@
 """Upload path timings: check a filled template, store it as a version, and the duplicate-tenant query.
 
-    PYTHONPATH=. /work/venv/bin/python bench/bench_upload.py [--tenants 1000] [--carriers 200]
+    .venv/bin/python bench/bench_upload.py [--tenants 1000] [--carriers 200]
     FUHUA_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench ... (default: a temp SQLite file)
 
 Prints best-of-3 wall times; no targets are asserted here (see COMMON.md).
