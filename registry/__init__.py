@@ -36,10 +36,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
-    if app.config.get("AUTO_MIGRATE") and not app.testing and _serving():
-        from registry.database import upgrade_database
+    if not app.testing and _serving():
+        if app.config.get("AUTO_MIGRATE"):
+            from registry.database import upgrade_database
 
-        upgrade_database(app)
+            upgrade_database(app)
+        from registry.warmup import warm_caches
+
+        warm_caches(app)
     return app
 
 
