@@ -9,7 +9,6 @@ updates a stored run or result: re-scoring is a new run (style.md §G).
 from __future__ import annotations
 
 import getpass
-import json
 import socket
 import time
 from collections import defaultdict
@@ -17,8 +16,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Text, bindparam, func, insert, select
 
 from assessment import (
@@ -36,6 +37,7 @@ from assessment import (
     system_versions,
 )
 from assessment.outcome import to_stored
+from assessment.trace import jsonable
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import (
@@ -442,12 +444,13 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
     """
     if db.engine.dialect.name == "postgresql":
         conn = db.session.connection().connection.driver_connection
-        columns = ", ".join("outcome" if c == "outcome_json" else c for c in _COPY_COLUMNS)
+        columns = ", ".join(_JSON_COLUMNS.get(c, c) for c in _COPY_COLUMNS)
         with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(tuple([row[c] for c in _COPY_COLUMNS]))
         return
-    stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()))
+    stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()),
+                                           recommendation_params=bindparam("params_json", type_=Text()))
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row)
@@ -460,7 +463,9 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
 
 _COPY_COLUMNS = ("run_id", "institution_id", "year", "category", "subclass", "system_version", "system_sha256",
                  "self_report_id", "score", "grade", "recommendation", "recommendation_rule", "missing_count",
-                 "is_provisional", "outcome_json")
+                 "is_provisional", "params_json", "outcome_json")
+#: row keys holding JSON text → the column they fill
+_JSON_COLUMNS = {"params_json": "recommendation_params", "outcome_json": "outcome"}
 
 
 def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
@@ -505,8 +510,20 @@ def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | No
         "recommendation_rule": rec.rule if rec else _rule_of(o), "missing_count": len(o.missing),
         "is_provisional": bool(o.system.provisional or (gaps is not None and gaps.provisional)
                                or _any_provisional_indicator(system)),
-        "outcome_json": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        "params_json": None if rec is None else _json(jsonable(rec.params)),
+        "outcome_json": _json(data),
     }
+
+
+def _json(data: Any) -> str:
+    """Compact JSON text, Chinese kept as is (orjson: several times faster than json.dumps on a trace)."""
+    return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return jsonable(value)
 
 
 def _any_provisional_indicator(system: IndicatorSystem) -> bool:

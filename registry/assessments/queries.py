@@ -83,18 +83,74 @@ def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
         .where(AssessmentResult.institution_id == institution_id).order_by(AssessmentResult.year.desc())))
 
 
-def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest run of `year` that assessed it."""
-    latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
-    rows = db.session.execute(
-        select(AssessmentResult, Institution)
-        .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
-        .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.year == year)
-        .options(undefer(AssessmentResult.outcome))
-        .order_by(AssessmentResult.category, AssessmentResult.score.desc().nulls_last(), Institution.name)).all()
-    return [(r[0], r[1]) for r in rows]
+def runs_for_picker() -> list[tuple[int, int, str | None, Any]]:
+    """(id, year, category, started_at) of every run, newest first: the light columns a run picker shows."""
+    return [tuple(r) for r in db.session.execute(
+        select(AssessmentRun.id, AssessmentRun.year, AssessmentRun.category, AssessmentRun.started_at)
+        .order_by(AssessmentRun.year.desc(), AssessmentRun.id.desc()))]
+
+
+def default_run_id(year: int | None = None) -> int | None:
+    """The run the recommendations page opens on: the latest run of `year` (of the latest year assessed)."""
+    stmt = select(AssessmentRun.id)
+    if year is not None:
+        stmt = stmt.where(AssessmentRun.year == year)
+    return db.session.scalar(stmt.order_by(AssessmentRun.year.desc(), AssessmentRun.id.desc()).limit(1))
+
+
+def _recommendation_is(kind: str) -> Any:
+    return AssessmentResult.recommendation.is_(None) if kind == "none" else AssessmentResult.recommendation == kind
+
+
+def recommendation_counts(run_id: int, visible: Any = None) -> dict[str, int]:
+    """Recommendation (or "none") → how many results of the run carry it (one grouped index scan)."""
+    stmt = select(AssessmentResult.recommendation, func.count()).where(AssessmentResult.run_id == run_id)
+    if visible is not None:
+        stmt = stmt.where(AssessmentResult.institution_id.in_(visible))
+    counts = {k: 0 for k in (*RECOMMENDATION_GROUPS, "none")}
+    for rec, n in db.session.execute(stmt.group_by(AssessmentResult.recommendation)):
+        counts[rec or "none"] = counts.get(rec or "none", 0) + n
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRow:
+    """What one line of the recommendations page shows: light columns only, never the stored outcome."""
+
+    result_id: int
+    institution_id: int
+    name: str
+    uscc: str
+    category: str
+    subclass: str | None
+    score: Any
+    grade: str | None
+    recommendation: str | None
+    rule: str | None
+    params: Mapping[str, Any]
+    is_provisional: bool
+
+
+def recommendation_rows(run_id: int, kind: str, *, limit: int, offset: int = 0,
+                        visible: Any = None) -> list[RecommendationRow]:
+    """One page of a run's results with recommendation `kind` ("none": without one), best score first.
+
+    The page's ids come from the (run, recommendation, score, id) index alone; only those rows
+    are joined to their institutions.
+    """
+    ids = (select(AssessmentResult.id).where(AssessmentResult.run_id == run_id, _recommendation_is(kind)))
+    if visible is not None:
+        ids = ids.where(AssessmentResult.institution_id.in_(visible))
+    ids = ids.order_by(AssessmentResult.score.desc().nulls_last(), AssessmentResult.id).limit(limit).offset(offset)
+    page = [rid for (rid,) in db.session.execute(ids)]
+    if not page:
+        return []
+    r, i = AssessmentResult, Institution
+    found = {t[0]: RecommendationRow(*t[:10], t[10] or {}, bool(t[11])) for t in db.session.execute(
+        select(r.id, i.id, i.name, i.uscc, r.category, r.subclass, r.score, r.grade, r.recommendation,
+               r.recommendation_rule, r.recommendation_params, r.is_provisional)
+        .join(i, i.id == r.institution_id).where(r.id.in_(page)))}
+    return [found[rid] for rid in page]
 
 
 def result_with_outcome(result_id: int) -> AssessmentResult | None:

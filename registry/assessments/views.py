@@ -13,7 +13,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
-from registry.access import get_institution_or_404, roles_required
+from registry.access import get_institution_or_404, roles_required, visible_institution_ids
 from registry.assessments import bp, queries
 from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm
@@ -91,19 +91,36 @@ def result(result_id: int):
                            report_url=report_url(res.self_report_id), history=history)
 
 
+#: rows each recommendation group shows on the overview; the group's own page lists the rest
+GROUP_PREVIEW = 10
+RECOMMENDATION_ORDER = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise", "none")
+
+
 @bp.route("/recommendations")
 @staff
 def recommendations():
-    years = [y for (y,) in db.session.execute(select(AssessmentRun.year).distinct().order_by(AssessmentRun.year.desc()))]
-    year = request.args.get("year", type=int) or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year)
-    groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
-    groups["none"] = []
-    for res, inst in rows:
-        rec = (res.outcome or {}).get("recommendation") or {}
-        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
-        groups.setdefault(res.recommendation or "none", []).append((res, inst, sentence))
-    return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
+    """A run's recommendations grouped by kind with counts; each group paged (a national run has ~14,000)."""
+    runs = queries.runs_for_picker()
+    run_id = request.args.get("run", type=int) or queries.default_run_id(request.args.get("year", type=int))
+    the_run = db.session.get(AssessmentRun, run_id) if run_id else None
+    if run_id and the_run is None:
+        abort(404)
+    group = request.args.get("group") or None
+    if group is not None and group not in RECOMMENDATION_ORDER:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int), 1)
+    visible = visible_institution_ids()
+    counts = queries.recommendation_counts(the_run.id, visible) if the_run else {}
+    sections = []
+    for kind in ([group] if group else RECOMMENDATION_ORDER):
+        limit = PER_PAGE if group else GROUP_PREVIEW
+        rows = queries.recommendation_rows(the_run.id, kind, limit=limit, offset=(page - 1) * limit if group else 0,
+                                           visible=visible) if the_run and counts.get(kind) else []
+        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params)) for r in rows]))
+    pages = max((counts.get(group, 0) + PER_PAGE - 1) // PER_PAGE, 1) if group else 1
+    return render_template("assessments/recommendations.html", run=the_run, runs=runs, counts=counts,
+                           sections=sections, group=group, page=page, pages=pages, preview=GROUP_PREVIEW,
+                           order=RECOMMENDATION_ORDER)
 
 
 @bp.route("/gaps/<int:institution_id>")

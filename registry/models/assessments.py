@@ -43,6 +43,8 @@ class AssessmentResult(Base):
         UniqueConstraint("run_id", "institution_id", name="uq_assessment_results_run_institution"),
         Index("ix_assessment_results_institution_year", "institution_id", "year"),
         Index("ix_assessment_results_run_grade", "run_id", "grade", "recommendation"),
+        #: a run's results by recommendation, best score first: one group's page and its count from the index
+        Index("ix_assessment_results_run_recommendation", "run_id", "recommendation", "score", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,9 @@ class AssessmentResult(Base):
     recommendation: Mapped[str | None] = mapped_column(String(30))
     #: the rule that produced the recommendation, e.g. "two_consecutive_d"
     recommendation_rule: Mapped[str | None] = mapped_column(String(60))
+    #: the parameters that rule read (years, limits, target level, unmet criteria …): lists show the rule's
+    #: sentence from these columns and never open `outcome`
+    recommendation_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: number of inputs that were missing (and how they were handled is in `outcome`)
     missing_count: Mapped[int] = mapped_column(default=0)
     is_provisional: Mapped[bool] = mapped_column(default=False)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f65bbe855d5
+Revision ID: c6343e8f13f1
 Revises: 
-Create Date: 2026-11-27 12:25:55.963983
+Create Date: 2026-12-02 05:56:54.575213
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '9f65bbe855d5'
+revision = 'c6343e8f13f1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -354,6 +354,7 @@ def upgrade():
     sa.Column('grade', sa.String(length=2), nullable=True),
     sa.Column('recommendation', sa.String(length=30), nullable=True),
     sa.Column('recommendation_rule', sa.String(length=60), nullable=True),
+    sa.Column('recommendation_params', sa.JSON(), nullable=True),
     sa.Column('missing_count', sa.Integer(), nullable=False),
     sa.Column('is_provisional', sa.Boolean(), nullable=False),
     sa.Column('outcome', sa.JSON(), nullable=True),
@@ -366,6 +367,7 @@ def upgrade():
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_recommendation', ['run_id', 'recommendation', 'score', 'id'], unique=False)
 
     op.create_table('reported_tenants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -435,6 +437,7 @@ def downgrade():
 
     op.drop_table('reported_tenants')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_results_run_recommendation')
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
 
