@@ -76,7 +76,10 @@ def purge_demo_data() -> dict[str, int]:
     inst, firms, users = tables["institutions"], tables["firms"], tables["users"]
     _delete(inst, inst.c.is_synthetic.is_(True), metadata, deleted, set())
     _delete(firms, firms.c.is_synthetic.is_(True), metadata, deleted, set())
-    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS]), metadata, deleted, set())
+    from registry.demo.reviews import expert_usernames
+
+    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS] + expert_usernames()), metadata, deleted,
+            set())
     return {k: v for k, v in deleted.items() if v}
 
 
@@ -113,7 +116,7 @@ def _write(table: Table, columns: Sequence[str], rows: Iterable[tuple], progress
     if conn.dialect.name == "postgresql":
         from psycopg.types.json import Jsonb
 
-        json_cols = [i for i, c in enumerate(columns) if c in ("values", "tables")]
+        json_cols = [i for i, c in enumerate(columns) if c in ("values", "tables", "scores")]
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             cols = ", ".join(f'"{c}"' for c in columns)
