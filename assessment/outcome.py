@@ -397,8 +397,21 @@ def _indicator_dicts_of(trace: Mapping[str, Any]) -> list[dict[str, object]]:
     return out
 
 
+#: (criteria code, version, sha256) → `_gap_templates`: built once per criteria file, not once per outcome
+_GAP_TEMPLATES: dict[tuple[str, int, str], dict[str, Any] | None] = {}
+
+
 def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
     """Criterion code → (its static gap-row fields, the same for its alternatives); None if the file differs."""
+    key = (code, version, sha256)
+    if key not in _GAP_TEMPLATES:
+        if len(_GAP_TEMPLATES) >= 256:
+            _GAP_TEMPLATES.clear()
+        _GAP_TEMPLATES[key] = _build_gap_templates(code, version, sha256)
+    return _GAP_TEMPLATES[key]
+
+
+def _build_gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
     from assessment.criteria import load_criteria
     from assessment.errors import SystemNotFoundError
 

@@ -86,6 +86,8 @@ def assess_run(year: int, category: str | None, note: str | None) -> None:
     run = summary.run
     click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {year} "
                 f"in {time.perf_counter() - started:.1f} s.", fg="green")
+    click.echo("  phases (wall / CPU s): " + ", ".join(
+        f"{phase} {wall:.1f} / {summary.cpu.get(phase, 0):.1f}" for phase, wall in summary.timings.items()))
     for s in run.systems:
         name = f"{s['category']}/{s['subclass']}" if s.get("subclass") else s["category"]
         mark = " [provisional]" if s.get("provisional") else ""

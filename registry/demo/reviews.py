@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import CarrierType, Institution, ReviewAssignment, ReviewRound, Role, Status, User
 from registry.reviews import operations as review_ops
@@ -123,20 +124,25 @@ def write_review_sheets(years: tuple[int, ...], seed: int, notes: list[str]) -> 
                                   cap_per_reviewer=200)
                 db.session.add(rnd)
                 db.session.flush()
+            candidates = db.session.execute(select(Institution.id, Institution.subclass).where(
+                Institution.category == CarrierType(category), Institution.status != Status.EXITED)
+                .order_by(Institution.id)).all()  # read before the COPY starts on the same connection
             written += _write(ReviewAssignment.__table__, ASSIGNMENT_COLS,
-                              _sheet_rows(rnd, experts, rng, datetime.combine(opens, time(9), UTC)), None)
+                              _sheet_rows(rnd, candidates, experts, rng, datetime.combine(opens, time(9), UTC)), None)
     if not written:
         notes.append("no review rounds: no system of the demo years has expert-scored items")
     return written
 
 
-def _sheet_rows(rnd: ReviewRound, experts: list[int], rng: random.Random, when: datetime) -> Iterator[tuple[Any, ...]]:
+def _sheet_rows(rnd: ReviewRound, candidates: list[Any], experts: list[int], rng: random.Random,
+                when: datetime) -> Iterator[tuple[Any, ...]]:
     items_of: dict[str | None, Any] = {}
-    candidates = db.session.execute(select(Institution.id, Institution.subclass).where(
-        Institution.category == CarrierType(rnd.category), Institution.status != Status.EXITED).order_by(Institution.id))
     for n, (inst_id, subclass) in enumerate(candidates):
         if subclass not in items_of:
-            items_of[subclass] = reviewer_items(rnd.category, rnd.year, subclass)
+            try:
+                items_of[subclass] = reviewer_items(rnd.category, rnd.year, subclass)
+            except (RegistryError, LookupError):  # no system for this subclass: nothing to score
+                items_of[subclass] = ()
         items = items_of[subclass]
         if not items:
             continue
