@@ -75,6 +75,15 @@ def visible_institution_ids(user: Any = None) -> Select:
     return institutions_query(user).with_only_columns(Institution.id)
 
 
+def visible_institution_ids_or_all(user: Any = None) -> Select | None:
+    """`visible_institution_ids`, or None when the user sees every institution (admins): lists over
+    thousands of rows then skip a filter that would keep every row."""
+    user = user or current_user
+    if user.is_authenticated and user.role is Role.ADMIN:
+        return None
+    return visible_institution_ids(user)
+
+
 def assignments_query(user: Any = None) -> Select:
     """Scoring sheets: all for admins, a reviewer's own (never of a conflicted institution), none otherwise."""
     user = user or current_user

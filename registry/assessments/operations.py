@@ -419,33 +419,33 @@ def _run(year: int, category: str | None, started_by: Any, label: str | None, no
     clock, cpu_clock = time.perf_counter(), time.process_time()
 
     used: dict[str, dict[str, Any]] = {}
+    by_grade: dict[str | None, int] = defaultdict(int)
+    by_rec: dict[str | None, int] = defaultdict(int)
+    incomplete = 0
     for f, o in outcomes:
         key = o.system.source
         if key not in used:
             used[key] = {**o.system.to_dict(), "count": 0}
         used[key]["count"] += 1
+        by_grade[o.grade] += 1
+        by_rec[o.recommendation.kind if o.recommendation else None] += 1
+        incomplete += o.status == "incomplete"
     run = AssessmentRun(year=year, category=category, started_by_id=getattr(started_by, "id", None),
                         started_by_label=label or (None if started_by is not None else cli_label()),
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
+                        counts={"grade": {g or "none": n for g, n in by_grade.items()},
+                                "recommendation": {r or "none": n for r, n in by_rec.items()}},
                         note=(note or "").strip() or None, finished_at=utcnow())
     db.session.add(run)
     db.session.flush()
-
-    by_grade: dict[str | None, int] = defaultdict(int)
-    by_rec: dict[str | None, int] = defaultdict(int)
-    incomplete = 0
 
     by_source = {s.source: s for s in systems.values()}
 
     def rows() -> Iterator[dict[str, Any]]:
         """Result rows serialised one at a time, as the database takes them (no list of 15,000 JSON texts)."""
-        nonlocal incomplete
         with progress(len(outcomes), "storing") as bar:
             for n, (f, o) in enumerate(outcomes, 1):
                 report = reports.get(f.id)
-                by_grade[o.grade] += 1
-                by_rec[o.recommendation.kind if o.recommendation else None] += 1
-                incomplete += o.status == "incomplete"
                 yield result_row(run.id, f, o, report[0] if report else None, history[f.id], by_source[o.system.source])
                 if n % CHUNK == 0:
                     bar.update(CHUNK)
@@ -472,6 +472,9 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
         with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(tuple([row[c] for c in _COPY_COLUMNS]))
+            # the planner's statistics for the columns lists filter and sort on (not the outcome, which
+            # nothing queries): without them a first run's pages are planned for an empty table
+        conn.execute(f"ANALYZE {AssessmentResult.__tablename__} ({', '.join(_ANALYZED)})")
         return
     stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()),
                                            recommendation_params=bindparam("params_json", type_=Text()))
@@ -488,6 +491,7 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
 _COPY_COLUMNS = ("run_id", "institution_id", "year", "category", "subclass", "system_version", "system_sha256",
                  "self_report_id", "score", "grade", "recommendation", "recommendation_rule", "missing_count",
                  "is_provisional", "params_json", "outcome_json")
+_ANALYZED = ("run_id", "institution_id", "year", "category", "score", "grade", "recommendation")
 #: row keys holding JSON text → the column they fill
 _JSON_COLUMNS = {"params_json": "recommendation_params", "outcome_json": "outcome"}
 

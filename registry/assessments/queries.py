@@ -17,23 +17,28 @@ GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
 
 
-def run_counts(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """run id → {grade or "none": count} in one query."""
-    out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
-    if not run_ids:
-        return out
-    for rid, grade, n in db.session.execute(
-            select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
-            .where(AssessmentResult.run_id.in_(run_ids)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
-        out[rid][grade or "none"] = n
+def run_counts(runs: Sequence[AssessmentRun]) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count}: the counts each run stored, counted here only for runs without them."""
+    out: dict[int, dict[str, int]] = {r.id: dict((r.counts or {}).get("grade") or {}) for r in runs}
+    uncounted = [r.id for r in runs if not r.counts]
+    if uncounted:
+        for rid, grade, n in db.session.execute(
+                select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
+                .where(AssessmentResult.run_id.in_(uncounted)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+            out[rid][grade or "none"] = n
     return out
 
 
-def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
-    stmt = select(AssessmentResult.grade, func.count()).where(AssessmentResult.run_id == run_id)
-    stmt = _filtered(stmt, **filters)
+def grade_distribution(run: AssessmentRun, visible: Any = None, **filters: Any) -> dict[str, int]:
+    """Grade → count over the run's results matching `filters` (stored counts when nothing narrows them)."""
     counts = {g: 0 for g in GRADES}
     counts["none"] = 0
+    if visible is None and not any(filters.values()) and run.counts:
+        counts.update(run.counts.get("grade") or {})
+        return counts
+    stmt = _filtered(select(AssessmentResult.grade, func.count()).where(AssessmentResult.run_id == run.id), **filters)
+    if visible is not None:
+        stmt = stmt.where(AssessmentResult.institution_id.in_(visible))
     for grade, n in db.session.execute(stmt.group_by(AssessmentResult.grade)):
         counts[grade or "none"] = n
     return counts
@@ -61,17 +66,36 @@ SORTS = {
 }
 
 
-def run_results(run_id: int, *, sort: str = "score", desc: bool = True, page: int = 1, per_page: int = 50,
-                **filters: Any) -> tuple[list[tuple[AssessmentResult, Institution]], int]:
-    """One page of a run's results (without the stored outcomes) and the total matching."""
-    base = _filtered(select(AssessmentResult, Institution).join(Institution, Institution.id == AssessmentResult.institution_id)
-                     .where(AssessmentResult.run_id == run_id), **filters)
-    total = db.session.scalar(_filtered(select(func.count()).select_from(AssessmentResult)
-                                        .where(AssessmentResult.run_id == run_id), **filters)) or 0
+#: best score first, results without a score (incomplete) ahead of them: ix_assessment_results_run_score read
+#: backwards, so a page costs the same on page 1 and page 200
+BY_SCORE = (AssessmentResult.score.desc().nulls_first(), AssessmentResult.id.desc())
+
+
+def run_results(run: AssessmentRun, *, sort: str = "score", desc: bool = True, page: int = 1, per_page: int = 50,
+                visible: Any = None, **filters: Any) -> tuple[list[tuple[AssessmentResult, Institution]], int]:
+    """One page of a run's results (without the stored outcomes) and the total matching.
+
+    The page's ids are cut from the ordered results first; only those rows are loaded with their institution.
+    """
+    scope = _filtered(select(AssessmentResult.id).where(AssessmentResult.run_id == run.id), **filters)
+    if visible is not None:
+        scope = scope.where(AssessmentResult.institution_id.in_(visible))
+    if visible is None and not any(filters.values()):
+        total = run.result_count
+    else:
+        total = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
     col = SORTS.get(sort, AssessmentResult.score)
-    order = col.desc().nulls_last() if desc else col.asc().nulls_last()
-    rows = db.session.execute(base.order_by(order, AssessmentResult.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return [(r[0], r[1]) for r in rows], total
+    if col is AssessmentResult.score:
+        order = BY_SCORE if desc else (AssessmentResult.score.asc().nulls_last(), AssessmentResult.id)
+    else:
+        order = (col.desc().nulls_last() if desc else col.asc().nulls_last(), AssessmentResult.id)
+    if col is Institution.name:
+        scope = scope.join(Institution, Institution.id == AssessmentResult.institution_id)
+    ids = [rid for (rid,) in db.session.execute(scope.order_by(*order).limit(per_page).offset((page - 1) * per_page))]
+    found = {r.id: (r, i) for r, i in db.session.execute(
+        select(AssessmentResult, Institution).join(Institution, Institution.id == AssessmentResult.institution_id)
+        .where(AssessmentResult.id.in_(ids)))} if ids else {}
+    return [found[rid] for rid in ids], total
 
 
 def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
@@ -102,12 +126,16 @@ def _recommendation_is(kind: str) -> Any:
     return AssessmentResult.recommendation.is_(None) if kind == "none" else AssessmentResult.recommendation == kind
 
 
-def recommendation_counts(run_id: int, visible: Any = None) -> dict[str, int]:
-    """Recommendation (or "none") → how many results of the run carry it (one grouped index scan)."""
-    stmt = select(AssessmentResult.recommendation, func.count()).where(AssessmentResult.run_id == run_id)
+def recommendation_counts(run: AssessmentRun, visible: Any = None) -> dict[str, int]:
+    """Recommendation (or "none") → how many results of the run carry it: the counts the run stored, or
+    for a user who does not see every institution one grouped scan of what they see."""
+    counts = {k: 0 for k in (*RECOMMENDATION_GROUPS, "none")}
+    if visible is None and run.counts:
+        counts.update(run.counts.get("recommendation") or {})
+        return counts
+    stmt = select(AssessmentResult.recommendation, func.count()).where(AssessmentResult.run_id == run.id)
     if visible is not None:
         stmt = stmt.where(AssessmentResult.institution_id.in_(visible))
-    counts = {k: 0 for k in (*RECOMMENDATION_GROUPS, "none")}
     for rec, n in db.session.execute(stmt.group_by(AssessmentResult.recommendation)):
         counts[rec or "none"] = counts.get(rec or "none", 0) + n
     return counts
@@ -135,13 +163,13 @@ def recommendation_rows(run_id: int, kind: str, *, limit: int, offset: int = 0,
                         visible: Any = None) -> list[RecommendationRow]:
     """One page of a run's results with recommendation `kind` ("none": without one), best score first.
 
-    The page's ids come from the (run, recommendation, score, id) index alone; only those rows
-    are joined to their institutions.
+    The page's ids come from the (run, recommendation, score, id) index read backwards; only
+    those rows are joined to their institutions.
     """
     ids = (select(AssessmentResult.id).where(AssessmentResult.run_id == run_id, _recommendation_is(kind)))
     if visible is not None:
         ids = ids.where(AssessmentResult.institution_id.in_(visible))
-    ids = ids.order_by(AssessmentResult.score.desc().nulls_last(), AssessmentResult.id).limit(limit).offset(offset)
+    ids = ids.order_by(*BY_SCORE).limit(limit).offset(offset)
     page = [rid for (rid,) in db.session.execute(ids)]
     if not page:
         return []

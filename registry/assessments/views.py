@@ -13,7 +13,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
-from registry.access import get_institution_or_404, roles_required, visible_institution_ids
+from registry.access import get_institution_or_404, roles_required, visible_institution_ids_or_all
 from registry.assessments import bp, queries
 from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm
@@ -58,7 +58,7 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs])
+    counts = queries.run_counts(runs)
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
@@ -73,8 +73,10 @@ def run(run_id: int):
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.run_results(run_id, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
-    dist = queries.grade_distribution(run_id, **{k: v for k, v in filters.items() if k != "grade"})
+    visible = visible_institution_ids_or_all()
+    rows, total = queries.run_results(the_run, sort=sort, desc=desc, page=page, per_page=PER_PAGE, visible=visible,
+                                      **filters)
+    dist = queries.grade_distribution(the_run, visible, **{k: v for k, v in filters.items() if k != "grade"})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
@@ -109,8 +111,8 @@ def recommendations():
     if group is not None and group not in RECOMMENDATION_ORDER:
         abort(404)
     page = max(request.args.get("page", 1, type=int), 1)
-    visible = visible_institution_ids()
-    counts = queries.recommendation_counts(the_run.id, visible) if the_run else {}
+    visible = visible_institution_ids_or_all()
+    counts = queries.recommendation_counts(the_run, visible) if the_run else {}
     sections = []
     for kind in ([group] if group else RECOMMENDATION_ORDER):
         limit = PER_PAGE if group else GROUP_PREVIEW

@@ -32,6 +32,9 @@ class AssessmentRun(Base):
     #: [{"category", "subclass", "version", "sha256", "source", "provisional"}] used by the run
     systems: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     result_count: Mapped[int] = mapped_column(default=0)
+    #: {"grade": {grade or "none": n}, "recommendation": {kind or "none": n}}, counted as the results were
+    #: written (a run never changes): the pages' totals without counting 15,000 rows per request
+    counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
 
     results: Mapped[list["AssessmentResult"]] = relationship(back_populates="run", lazy="raise_on_sql")
@@ -43,7 +46,10 @@ class AssessmentResult(Base):
         UniqueConstraint("run_id", "institution_id", name="uq_assessment_results_run_institution"),
         Index("ix_assessment_results_institution_year", "institution_id", "year"),
         Index("ix_assessment_results_run_grade", "run_id", "grade", "recommendation"),
-        #: a run's results by recommendation, best score first: one group's page and its count from the index
+        #: a run's results best score first (read backwards: score DESC NULLS FIRST, id DESC, the lists' order):
+        #: a page is the next rows of the index whatever the run's size, also before VACUUM has run
+        Index("ix_assessment_results_run_score", "run_id", "score", "id"),
+        #: the same within one recommendation (the recommendations page's groups)
         Index("ix_assessment_results_run_recommendation", "run_id", "recommendation", "score", "id"),
     )
 
@@ -76,3 +82,4 @@ class AssessmentResult(Base):
 
     run: Mapped[AssessmentRun] = relationship(back_populates="results")
     institution: Mapped[Institution] = relationship()
+

@@ -105,3 +105,24 @@ def test_the_page_never_reads_stored_outcomes(app, run_ids, admin_client):
         event.remove(engine, "before_cursor_execute", seen)
     reads = [s for s in statements if "assessment_results" in s]
     assert reads and not [s for s in reads if re.search(r"assessment_results\.outcome\b", s)]
+
+
+def test_a_reviewer_does_not_see_a_conflicted_institution_in_lists_or_counts(app, run_ids):
+    from registry.models import AssessmentRun, ConflictOfInterest, Institution
+    from tests.factories import login, make_user
+
+    _older, newer = run_ids
+    with app.app_context():
+        silent = db.session.scalar(select(Institution).where(Institution.name == "沉默0号孵化器"))
+        reviewer = make_user("reviewer")
+        db.session.add(ConflictOfInterest(reviewer_id=reviewer.id, institution_id=silent.id, reason="曾任顾问"))
+        run = db.session.get(AssessmentRun, newer)
+        assert run.counts["recommendation"]["exit"] == 5 and sum(run.counts["grade"].values()) == run.result_count
+        db.session.commit()
+        name = reviewer.username
+    client = app.test_client()
+    assert login(client, name).status_code == 302
+    page = client.get(f"/assessments/recommendations?run={newer}").get_data(as_text=True)
+    assert re.search(r'data-group="exit">.*?<span class="count">4</span>', page) and "沉默0号孵化器" not in page
+    results = client.get(f"/assessments/runs/{newer}?recommendation=exit").get_data(as_text=True)
+    assert len(_rows(results)) == 4 and "沉默0号孵化器" not in results

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c6343e8f13f1
+Revision ID: 263524f0552b
 Revises: 
-Create Date: 2026-12-02 05:56:54.575213
+Create Date: 2026-12-02 06:20:30.283978
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'c6343e8f13f1'
+revision = '263524f0552b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -186,6 +186,7 @@ def upgrade():
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('systems', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_assessment_runs_started_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_runs'))
@@ -368,6 +369,7 @@ def upgrade():
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
         batch_op.create_index('ix_assessment_results_run_recommendation', ['run_id', 'recommendation', 'score', 'id'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_score', ['run_id', 'score', 'id'], unique=False)
 
     op.create_table('reported_tenants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -437,6 +439,7 @@ def downgrade():
 
     op.drop_table('reported_tenants')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_results_run_score')
         batch_op.drop_index('ix_assessment_results_run_recommendation')
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
