@@ -143,8 +143,8 @@ def assess_compare(run_a: int, run_b: int) -> None:
         if run is None:
             raise click.ClickException(f"No assessment run #{rid}.")
     cmp = compare_runs(a, b)
-    click.secho(f"Run #{a.id} ({a.year}) → run #{b.id} ({b.year}): {len(cmp.changes)} changed, "
-                f"{cmp.unchanged} unchanged, {len(cmp.only_a)} only in #{a.id}, {len(cmp.only_b)} only in #{b.id}",
+    click.secho(f"Run #{a.id} ({a.year}) → run #{b.id} ({b.year}): {cmp.changed} changed, "
+                f"{cmp.unchanged} unchanged, {cmp.only_a_count} only in #{a.id}, {cmp.only_b_count} only in #{b.id}",
                 bold=True)
     for c in cmp.changes:
         click.echo(f"{c.uscc} {c.name}: grade {c.grade[0] or '—'} → {c.grade[1] or '—'}; "

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, undefer
 
 from assessment.outcome import expand_stored
 from registry.extensions import db
@@ -213,19 +213,13 @@ class Change:
 class Comparison:
     a: AssessmentRun
     b: AssessmentRun
-    changes: list[Change]
-    only_a: list[tuple[int, str, str]]
+    changes: list[Change]  #: the page asked for (all of them when no limit was given)
+    only_a: list[tuple[int, str, str]]  #: (institution id, uscc, name), the first `limit` of them
     only_b: list[tuple[int, str, str]]
     unchanged: int
-
-
-def _light(run_id: int) -> dict[int, tuple[Any, ...]]:
-    return {r.institution_id: r for r in db.session.execute(
-        select(AssessmentResult.institution_id, AssessmentResult.id, AssessmentResult.grade,
-               AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
-               AssessmentResult.system_sha256, Institution.uscc, Institution.name)
-        .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.run_id == run_id))}
+    changed: int = 0  #: how many changed in all
+    only_a_count: int = 0
+    only_b_count: int = 0
 
 
 def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,24 +234,54 @@ def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
+def compare_runs(a: AssessmentRun, b: AssessmentRun, *, limit: int | None = None, offset: int = 0,
+                 visible: Any = None) -> Comparison:
     """Institutions whose grade or recommendation differs between two runs, and why.
 
-    Reads the light columns of both runs, then the stored outcomes only of the institutions that changed.
+    The database pairs the two runs' light columns and counts; only the page of changes asked for
+    (ordered by institution) is read, and the stored outcomes only of those results.
     """
-    la, lb = _light(a.id), _light(b.id)
-    changed = []
-    unchanged = 0
-    for inst_id in sorted(set(la) & set(lb)):
-        ra, rb = la[inst_id], lb[inst_id]
-        if (ra.grade, ra.recommendation) == (rb.grade, rb.recommendation):
-            unchanged += 1
-            continue
-        changed.append(Change(inst_id, ra.uscc, ra.name, (ra.grade, rb.grade), (ra.recommendation, rb.recommendation),
-                              (ra.recommendation_rule, rb.recommendation_rule),
-                              None if ra.system_sha256 == rb.system_sha256 else
-                              (f"{ra.system_version} ({ra.system_sha256[:10]})", f"{rb.system_version} ({rb.system_sha256[:10]})"),
-                              result_ids=(ra.id, rb.id)))
+    ra, rb = aliased(AssessmentResult), aliased(AssessmentResult)
+    differs = or_(ra.grade.is_distinct_from(rb.grade), ra.recommendation.is_distinct_from(rb.recommendation))
+    on = and_(rb.institution_id == ra.institution_id, rb.run_id == b.id)
+    scope = [ra.run_id == a.id]
+    if visible is not None:
+        scope.append(ra.institution_id.in_(visible))
+    common, changed = db.session.execute(
+        select(func.count(), func.count(case((differs, 1)))).select_from(ra).join(rb, on).where(*scope)).one()
+    stmt = (select(ra.institution_id, ra.id, rb.id, ra.grade, rb.grade, ra.recommendation, rb.recommendation,
+                   ra.recommendation_rule, rb.recommendation_rule, ra.system_version, rb.system_version,
+                   ra.system_sha256, rb.system_sha256, Institution.uscc, Institution.name)
+            .select_from(ra).join(rb, on).join(Institution, Institution.id == ra.institution_id)
+            .where(*scope, differs).order_by(ra.institution_id).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    changes = [Change(r[0], r[13], r[14], (r[3], r[4]), (r[5], r[6]), (r[7], r[8]),
+                      None if r[11] == r[12] else (f"{r[9]} ({r[11][:10]})", f"{r[10]} ({r[12][:10]})"),
+                      result_ids=(r[1], r[2])) for r in db.session.execute(stmt)]
+    _explain_changes(changes)
+
+    def only(x: AssessmentRun, y: AssessmentRun) -> tuple[list[tuple[int, str, str]], int]:
+        rx = aliased(AssessmentResult)
+        where = [rx.run_id == x.id, ~select(AssessmentResult.id).where(
+            AssessmentResult.run_id == y.id, AssessmentResult.institution_id == rx.institution_id).exists()]
+        if visible is not None:
+            where.append(rx.institution_id.in_(visible))
+        count = (x.result_count - common if visible is None else
+                 db.session.scalar(select(func.count()).select_from(rx).where(*where)) or 0)
+        rows = (select(rx.institution_id, Institution.uscc, Institution.name)
+                .join(Institution, Institution.id == rx.institution_id).where(*where).order_by(rx.institution_id))
+        if limit is not None:
+            rows = rows.limit(limit)
+        return [tuple(r) for r in db.session.execute(rows)] if count else [], count
+
+    only_a, only_a_count = only(a, b)
+    only_b, only_b_count = only(b, a)
+    return Comparison(a, b, changes, only_a, only_b, common - changed, changed, only_a_count, only_b_count)
+
+
+def _explain_changes(changed: list[Change]) -> None:
+    """Per change: the indicators whose points and the inputs whose values differ, from the two stored outcomes."""
     ids = [c.result_ids[0] for c in changed] + [c.result_ids[1] for c in changed]
     outcomes: dict[int, Mapping[str, Any]] = {}
     for start in range(0, len(ids), 500):
@@ -272,5 +296,3 @@ def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
                         if pa.get(code) != pb.get(code)]
         ia, ib = _inputs_of(oa), _inputs_of(ob)
         c.inputs = [(code, ia.get(code), ib.get(code)) for code in dict.fromkeys([*ia, *ib]) if ia.get(code) != ib.get(code)]
-    only = lambda x, y: [(i, x[i].uscc, x[i].name) for i in sorted(set(x) - set(y))]  # noqa: E731
-    return Comparison(a, b, changed, only(la, lb), only(lb, la), unchanged)

@@ -168,10 +168,13 @@ def gaps(institution_id: int):
 def compare():
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
-    cmp = None
+    cmp, page, pages = None, 1, 1
     if a and b:
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = queries.compare_runs(ra, rb)
-    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
+        page = max(request.args.get("page", 1, type=int), 1)
+        cmp = queries.compare_runs(ra, rb, limit=PER_PAGE, offset=(page - 1) * PER_PAGE,
+                                   visible=visible_institution_ids_or_all())
+        pages = max((cmp.changed + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b, page=page, pages=pages)
