@@ -81,7 +81,7 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
             click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets "
                        f"in {time.perf_counter() - phase:.1f} s")
     loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users",
-              "review_rounds", "review_assignments")
+              "review_rounds", "review_assignments", "tenancy_day_counts")
     analyze(loaded)
     db.session.commit()
     vacuum_analyze(loaded)

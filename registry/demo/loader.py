@@ -80,6 +80,9 @@ def purge_demo_data() -> dict[str, int]:
 
     _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS] + expert_usernames()), metadata, deleted,
             set())
+    from registry.stats.summary import rebuild_tenancy_summary
+
+    rebuild_tenancy_summary(db.session)  # the tenancies went without the ORM
     return {k: v for k, v in deleted.items() if v}
 
 
@@ -224,6 +227,9 @@ def write_dataset(ds: Dataset, progress: Progress | None = None) -> tuple[dict[s
     counts["tenancies"] = _write(Tenancy.__table__, TENANCY_COLS, (
         (t["firm_id"] + f0, inst_id[t["carrier_id"]], t["entered_on"], t["exited_on"], t["exit_reason"],
          t["graduation_criterion"], now, now) for t in ds.tenancies), progress)
+    from registry.stats.summary import rebuild_tenancy_summary
+
+    rebuild_tenancy_summary(db.session)  # the tenancies went in without the ORM
     return counts, inst_id
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 263524f0552b
+Revision ID: 7e5364498b2c
 Revises: 
-Create Date: 2026-12-02 06:20:30.283978
+Create Date: 2026-12-02 06:28:05.676313
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '263524f0552b'
+revision = '7e5364498b2c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -67,6 +67,14 @@ def upgrade():
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.create_index('ix_login_failures_ip_at', ['ip', 'at'], unique=False)
 
+    op.create_table('tenancy_day_counts',
+    sa.Column('category', sa.String(length=30), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('entered', sa.Integer(), nullable=False),
+    sa.Column('exited', sa.Integer(), nullable=False),
+    sa.Column('graduated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('category', 'day', name=op.f('pk_tenancy_day_counts'))
+    )
     op.create_table('towns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -495,6 +503,7 @@ def downgrade():
     op.drop_table('institutions')
     op.drop_table('zones')
     op.drop_table('towns')
+    op.drop_table('tenancy_day_counts')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_ip_at')
 
