@@ -36,7 +36,10 @@ def init_app(app: Flask) -> None:
     def _inject() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label}
+        from registry.labels import term
+
+        return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label,
+                "term": term}
 
 
 def fmt_date(value: Any) -> str:
