@@ -155,4 +155,24 @@ def compare():
         if ra is None or rb is None:
             abort(404)
         cmp = queries.compare_runs(ra, rb)
-    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
+    names = _names_of_runs(*(r for r in (db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)) if r)) \
+        if cmp else {}
+    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b, names=names)
+
+
+def _names_of_runs(*runs: AssessmentRun) -> dict[str, str]:
+    """Indicator and input code → label, from the system files the runs used (for the comparison)."""
+    from assessment import load_version
+    from registry.i18n import is_english
+
+    names: dict[str, str] = {}
+    for run in runs:
+        for ref in run.systems or []:
+            try:
+                system = load_version(ref["category"], ref["version"], ref.get("subclass"))
+            except Exception:  # noqa: BLE001 — a removed file leaves its codes unnamed ("—")
+                continue
+            pick = (lambda zh, en: (en or zh) if is_english() else zh)
+            names.update({c: pick(d.label, d.label_en) for c, d in system.input_set.by_code().items()})
+            names.update({i.code: pick(i.label, i.label_en) for i in system.indicators})
+    return names
