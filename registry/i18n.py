@@ -158,6 +158,8 @@ def fmt_datetime(value: Any, seconds: bool = True) -> str:
 
 def init_filters(app: Flask) -> None:
     from assessment.glossary import public_reference
+    from registry.reports.display import shown_value, typed_if_different
 
+    app.jinja_env.globals.update(shown_value=shown_value, typed_if_different=typed_if_different)
     app.jinja_env.filters.update(figure=fmt_figure, ratio=fmt_ratio, datetime=fmt_datetime, reference=public_reference,
                                  date=fmt_date)

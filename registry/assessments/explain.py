@@ -17,6 +17,7 @@ from assessment import IndicatorSystem, SystemNotFoundError, glossary, load_vers
 from assessment.outcome import expand_stored
 from registry.i18n import is_english
 from registry.labels import current_locale, label_for, term
+from registry.reports.display import shown_value
 
 
 @dataclass(slots=True)
@@ -28,6 +29,7 @@ class InputView:
     unit: str | None = None
     from_registry: bool = False
     problem: str | None = None  #: "missing" | "malformed" | "out-of-range"
+    shown: str | None = None  #: the value as a reader understands it (choice label, 是/否, figure with unit)
 
 
 @dataclass(slots=True)
@@ -353,7 +355,7 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
             d = decls.get(i["code"])
             inputs.append(InputView(i["code"], input_labels.get(i["code"]) or "—", i.get("value"), i.get("source"),
                                     d.unit if d else None, (i.get("source") or "").startswith("registry"),
-                                    unusable.get(i["code"])))
+                                    unusable.get(i["code"]), shown_value(d, i.get("value")) if d else None))
         status = ("scored" if not unusable else {"zero": "zeroed", "exclude": "excluded"}.get(policy, "unscored"))
         return IndicatorView(
             code=node["code"], label=ind_labels.get(node["code"]) or "—", group=str(params.get("group", "")),

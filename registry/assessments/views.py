@@ -40,7 +40,19 @@ def institution_url(institution_id: int) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"assessment_history": assessment_history, "institution_url": institution_url}
+    return {"assessment_history": assessment_history, "institution_url": institution_url,
+            "started_by_name": started_by_name}
+
+
+def started_by_name(run: AssessmentRun) -> str:
+    """Who started a run, as a name: the account's display name, or the command line's user."""
+    from flask_babel import gettext
+
+    user = db.session.get(User, run.started_by_id) if run.started_by_id else None
+    if user is not None:
+        return user.display_name or user.username
+    label = run.started_by_label or ""
+    return gettext("command line (%(who)s)", who=label[4:]) if label.startswith("cli:") else (label or "—")
 
 
 def assessment_history(institution: Institution) -> dict[str, Any]:
@@ -155,17 +167,18 @@ def compare():
         if ra is None or rb is None:
             abort(404)
         cmp = queries.compare_runs(ra, rb)
-    names = _names_of_runs(*(r for r in (db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)) if r)) \
-        if cmp else {}
-    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b, names=names)
+    names, decls = _names_of_runs(*(r for r in (db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)) if r)) \
+        if cmp else ({}, {})
+    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b, names=names, decls=decls)
 
 
-def _names_of_runs(*runs: AssessmentRun) -> dict[str, str]:
-    """Indicator and input code → label, from the system files the runs used (for the comparison)."""
+def _names_of_runs(*runs: AssessmentRun) -> tuple[dict[str, str], dict[str, Any]]:
+    """Indicator and input code → label, and input code → declaration, from the system files the runs used."""
     from assessment import load_version
     from registry.i18n import is_english
 
     names: dict[str, str] = {}
+    decls: dict[str, Any] = {}
     for run in runs:
         for ref in run.systems or []:
             try:
@@ -175,4 +188,5 @@ def _names_of_runs(*runs: AssessmentRun) -> dict[str, str]:
             pick = (lambda zh, en: (en or zh) if is_english() else zh)
             names.update({c: pick(d.label, d.label_en) for c, d in system.input_set.by_code().items()})
             names.update({i.code: pick(i.label, i.label_en) for i in system.indicators})
-    return names
+            decls.update(system.input_set.by_code())
+    return names, decls
