@@ -174,7 +174,12 @@ def accept_self_report(upload: Upload, institution: Institution, year: int, *, s
 
     The report is re-parsed from the upload's stored bytes unless the caller (the CLI, which just
     parsed those very bytes) passes it. All writes go into the caller's transaction.
+
+    The upload's row is locked first (SELECT ... FOR UPDATE on PostgreSQL) and its outcome re-read,
+    so of two simultaneous confirms the second waits, then finds it accepted; the unique upload id
+    on self_reports is the backstop where rows cannot be locked.
     """
+    db.session.refresh(upload, attribute_names=["outcome", "institution_id"], with_for_update=True)
     if upload.institution_id != institution.id:
         raise NotAcceptable("upload", N_("This upload was made for another institution."))
     if upload.outcome == "accepted":

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f65bbe855d5
+Revision ID: c59cf4c467e1
 Revises: 
-Create Date: 2026-11-27 12:25:55.963983
+Create Date: 2026-12-02 06:01:29.953588
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '9f65bbe855d5'
+revision = 'c59cf4c467e1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -335,7 +335,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['supersedes_id'], ['self_reports.id'], name=op.f('fk_self_reports_supersedes_id_self_reports')),
     sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_self_reports_upload_id_uploads')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_self_reports')),
-    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version')
+    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version'),
+    sa.UniqueConstraint('upload_id', name='uq_self_reports_upload_id')
     )
     with op.batch_alter_table('self_reports', schema=None) as batch_op:
         batch_op.create_index('ix_self_reports_year_current', ['year', 'is_current', 'institution_id'], unique=False)
