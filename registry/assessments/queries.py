@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import undefer
 
 from assessment.outcome import expand_stored
@@ -17,14 +17,14 @@ GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
 
 
-def run_counts(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """run id → {grade or "none": count} in one query."""
+def run_counts(run_ids: Sequence[int], scope: ColumnElement[bool] | None = None) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count} in one query; `scope` (registry.access.scoped) limits what is counted."""
     out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
     if not run_ids:
         return out
     for rid, grade, n in db.session.execute(
             select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
-            .where(AssessmentResult.run_id.in_(run_ids)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+            .where(AssessmentResult.run_id.in_(run_ids), *_scope(scope)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
         out[rid][grade or "none"] = n
     return out
 
@@ -39,8 +39,14 @@ def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
     return counts
 
 
+def _scope(scope: ColumnElement[bool] | None) -> tuple[ColumnElement[bool], ...]:
+    """The where-clause of registry.access.scoped(AssessmentResult.institution_id), if any."""
+    return () if scope is None else (scope,)
+
+
 def _filtered(stmt: Any, *, grade: str | None = None, recommendation: str | None = None,
-              category: str | None = None) -> Any:
+              category: str | None = None, scope: ColumnElement[bool] | None = None) -> Any:
+    stmt = stmt.where(*_scope(scope))
     if grade == "none":
         stmt = stmt.where(AssessmentResult.grade.is_(None))
     elif grade:
@@ -83,10 +89,10 @@ def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
         .where(AssessmentResult.institution_id == institution_id).order_by(AssessmentResult.year.desc())))
 
 
-def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest run of `year` that assessed it."""
+def latest_results_for_year(year: int, scope: ColumnElement[bool] | None = None) -> list[tuple[AssessmentResult, Institution]]:
+    """Each institution's result from the latest run of `year` that assessed it (within `scope`)."""
     latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+              .where(AssessmentResult.year == year, *_scope(scope)).group_by(AssessmentResult.institution_id).subquery())
     rows = db.session.execute(
         select(AssessmentResult, Institution)
         .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
@@ -135,13 +141,13 @@ class Comparison:
     unchanged: int
 
 
-def _light(run_id: int) -> dict[int, tuple[Any, ...]]:
+def _light(run_id: int, scope: ColumnElement[bool] | None = None) -> dict[int, tuple[Any, ...]]:
     return {r.institution_id: r for r in db.session.execute(
         select(AssessmentResult.institution_id, AssessmentResult.id, AssessmentResult.grade,
                AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
                AssessmentResult.system_sha256, Institution.uscc, Institution.name)
         .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.run_id == run_id))}
+        .where(AssessmentResult.run_id == run_id, *_scope(scope)))}
 
 
 def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,12 +162,12 @@ def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
-    """Institutions whose grade or recommendation differs between two runs, and why.
+def compare_runs(a: AssessmentRun, b: AssessmentRun, scope: ColumnElement[bool] | None = None) -> Comparison:
+    """Institutions (within `scope`) whose grade or recommendation differs between two runs, and why.
 
     Reads the light columns of both runs, then the stored outcomes only of the institutions that changed.
     """
-    la, lb = _light(a.id), _light(b.id)
+    la, lb = _light(a.id, scope), _light(b.id, scope)
     changed = []
     unchanged = 0
     for inst_id in sorted(set(la) & set(lb)):

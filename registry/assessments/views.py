@@ -13,13 +13,13 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
-from registry.access import get_institution_or_404, roles_required
+from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm
 from registry.assessments.operations import InstitutionFacts, NoSystemInForce, build_inputs, load_facts, systems_in_force
 from registry.extensions import db
-from registry.models import AssessmentRun, Institution, Role, SelfReport, User
+from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
 PER_PAGE = 50
@@ -58,7 +58,7 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs])
+    counts = queries.run_counts([r.id for r in runs], scoped(AssessmentResult.institution_id))
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
@@ -67,9 +67,10 @@ def index():
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
     form = RunFilterForm(request.args, meta={"csrf": False})
-    filters = {"grade": None, "recommendation": None, "category": None}
+    filters: dict[str, Any] = {"grade": None, "recommendation": None, "category": None}
     if form.validate():
         filters = {k: getattr(form, k).data or None for k in filters}
+    filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
     page = max(request.args.get("page", 1, type=int), 1)
@@ -96,7 +97,7 @@ def result(result_id: int):
 def recommendations():
     years = [y for (y,) in db.session.execute(select(AssessmentRun.year).distinct().order_by(AssessmentRun.year.desc()))]
     year = request.args.get("year", type=int) or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year)
+    rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
     groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
     groups["none"] = []
     for res, inst in rows:
@@ -154,5 +155,5 @@ def compare():
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = queries.compare_runs(ra, rb)
+        cmp = queries.compare_runs(ra, rb, scoped(AssessmentResult.institution_id))
     return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
