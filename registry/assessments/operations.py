@@ -36,6 +36,8 @@ from assessment import (
     system_versions,
 )
 from assessment.outcome import to_stored
+from assessment.rulefiles import known_criteria
+from registry.assessments.pinning import store_files_for_run
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import (
@@ -404,6 +406,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
                         note=(note or "").strip() or None, finished_at=utcnow())
     db.session.add(run)
     db.session.flush()
+    store_files_for_run(run, {s.source: s for s in systems.values() if s.source in used}.values(), _criteria_used(outcomes))
 
     by_grade: dict[str | None, int] = defaultdict(int)
     by_rec: dict[str | None, int] = defaultdict(int)
@@ -430,6 +433,19 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     timings["store"] = time.perf_counter() - clock
     cpu["store"] = time.process_time() - cpu_clock
     return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped), timings, cpu)
+
+
+def _criteria_used(outcomes: Iterable[tuple[InstitutionFacts, Outcome]]) -> list[Any]:
+    """The criteria sets the outcomes' gap lists were checked against, each once (as parsed for this run)."""
+    found: dict[str, Any] = {}
+    for _f, o in outcomes:
+        gaps = o.recommendation.gaps if o.recommendation is not None else None
+        if gaps is not None and gaps.sha256 not in found:
+            crit = known_criteria(gaps.sha256)
+            if crit is None:
+                raise RuntimeError(f"criteria {gaps.source} ({gaps.sha256[:12]}) used by the run are not loaded")
+            found[gaps.sha256] = crit
+    return list(found.values())
 
 
 def store_results(rows: Iterable[dict[str, Any]]) -> None:

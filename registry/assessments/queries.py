@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from assessment.outcome import expand_stored
+from registry.assessments.pinning import pinned_for_outcome
 from registry.extensions import db
 from registry.models import AssessmentResult, AssessmentRun, Institution
 
@@ -179,7 +180,7 @@ def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
     for start in range(0, len(ids), 500):
         for rid, outcome in db.session.execute(select(AssessmentResult.id, AssessmentResult.outcome)
                                                .where(AssessmentResult.id.in_(ids[start:start + 500]))):
-            outcomes[rid] = expand_stored(outcome) if outcome else {}
+            outcomes[rid] = expand_stored(outcome, *pinned_for_outcome(outcome)) if outcome else {}
     for c in changed:
         oa, ob = outcomes.get(c.result_ids[0]) or {}, outcomes.get(c.result_ids[1]) or {}
         pa = {i["code"]: i["points"] for i in oa.get("indicators", [])}
