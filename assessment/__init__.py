@@ -40,6 +40,7 @@ from assessment.system import (
     SystemRef,
     add_data_root,
     all_systems,
+    data_roots,
     load_system,
     load_version,
     remove_data_root,
@@ -62,5 +63,5 @@ __all__ = [
     "all_criteria", "check_criteria", "criteria_for", "criteria_versions", "load_criteria",
     "apply_quota", "evaluate",
     "PACKAGE_ROOT", "PinnedFileError", "RuleFile", "system_from_files", "criteria_from_files", "system_origin",
-    "criteria_origin", "root_label", "RuleChange", "diff_systems", "diff_criteria",
+    "criteria_origin", "root_label", "data_roots", "RuleChange", "diff_systems", "diff_criteria",
 ]

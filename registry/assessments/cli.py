@@ -12,18 +12,37 @@ systems_cli = AppGroup("systems", help="Indicator systems.")
 assess_cli = AppGroup("assess", help="Annual assessment runs.")
 
 
+def _root_text(root: str) -> str:
+    return "shipped" if root == "package" else root
+
+
 @systems_cli.command("check")
 def systems_check() -> None:
-    """Load and validate every shipped system and criteria file; stop at the first bad one."""
-    from assessment import SystemDefinitionError, all_criteria, all_systems, load_criteria, load_version
+    """Load and validate every system and criteria file (shipped and the data root's); stop at the first bad one."""
+    from assessment import (
+        SystemDefinitionError,
+        all_criteria,
+        all_systems,
+        criteria_origin,
+        data_roots,
+        load_criteria,
+        load_version,
+        root_label,
+        system_origin,
+    )
 
+    click.echo("data roots: " + ", ".join(_root_text(root_label(r)) for r in data_roots()))
     n = 0
     try:
         for category, subclass, version in all_systems():
-            load_version(category, version, subclass)
+            s = load_version(category, version, subclass)
+            root, path = system_origin(category, version, subclass) or ("?", s.source)
+            click.echo(f"ok  systems/{path:44} {s.sha256[:12]}  {_root_text(root)}")
             n += 1
         for code, version in all_criteria():
-            load_criteria(code, version)
+            c = load_criteria(code, version)
+            root, path = criteria_origin(code, version) or ("?", c.source)
+            click.echo(f"ok  criteria/{path:43} {c.sha256[:12]}  {_root_text(root)}")
             n += 1
     except SystemDefinitionError as exc:
         raise click.ClickException(f"{exc.source}: {exc.path or '(top level)'}: {exc.message}") from None
@@ -33,8 +52,8 @@ def systems_check() -> None:
 @systems_cli.command("list")
 @click.option("--year", "years", type=int, multiple=True, help="Only these years (repeatable).")
 def systems_list(years: tuple[int, ...]) -> None:
-    """What is in force per year and category/subclass, with carry-forward and provisional marks."""
-    from assessment import all_criteria, all_systems, load_criteria, load_version
+    """What is in force per year and category/subclass, with carry-forward, provisional marks and each file's root."""
+    from assessment import all_criteria, all_systems, criteria_origin, load_criteria, load_version, system_origin
     from registry.assessments.operations import system_keys
 
     keys = system_keys()
@@ -55,12 +74,14 @@ def systems_list(years: tuple[int, ...]) -> None:
             s = load_version(cat, max(in_force), sub)
             carry = "" if s.version == year else f" (in force for {year})"
             mark = "  [provisional]" if s.provisional else ""
-            click.echo(f"  {name:40} system {s.version}{carry}  sha256 {s.sha256[:12]}{mark}")
+            root = (system_origin(cat, s.version, sub) or ("?", ""))[0]
+            click.echo(f"  {name:40} system {s.version}{carry}  sha256 {s.sha256[:12]}  {_root_text(root)}{mark}")
     click.secho("criteria", bold=True)
     for code, version in all_criteria():
         c = load_criteria(code, version)
         mark = "  [provisional]" if c.provisional else ""
-        click.echo(f"  {code:48} {version}  {c.level}{mark}")
+        root = (criteria_origin(code, version) or ("?", ""))[0]
+        click.echo(f"  {code:48} {version}  {c.level}  sha256 {c.sha256[:12]}  {_root_text(root)}{mark}")
 
 
 @assess_cli.command("run")

@@ -543,6 +543,6 @@ def notice_sentence(n: FileNotice) -> str:
 def notice_lines(notices: Sequence[FileNotice]) -> list[str]:
     lines = []
     for n in notices:
-        lines.append(_("Notice") + ": " + notice_sentence(n))
+        lines.append(_("Notice: %(text)s", text=notice_sentence(n)))
         lines.extend("    · " + change_sentence(c) for c in n.changes)
     return lines
