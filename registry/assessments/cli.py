@@ -87,9 +87,14 @@ def systems_list(years: tuple[int, ...]) -> None:
 @assess_cli.command("run")
 @click.option("--year", type=int, required=True)
 @click.option("--category", default=None, help="Only this category (rd_institution, maker_space, incubator …).")
-@click.option("--note", default=None, help="A note stored with the run.")
-def assess_run(year: int, category: str | None, note: str | None) -> None:
-    """Assess every applicant, recognised and rectifying institution from the registry's figures."""
+@click.option("--note", default=None, help="A note stored with the run (required with --force).")
+@click.option("--force", is_flag=True, help="Run although too few institutions have reported (give the reason in --note).")
+def assess_run(year: int, category: str | None, note: str | None, force: bool) -> None:
+    """Assess every applicant, recognised and rectifying institution from the registry's figures.
+
+    Refuses a year after the current one, and a year in which fewer than ASSESS_MIN_REPORT_SHARE of
+    the institutions due have a current self-report (--force with --note overrides; recorded on the run).
+    """
     from registry.assessments.operations import cli_label, run_assessment
     from registry.errors_domain import RegistryError
     from registry.extensions import db
@@ -99,7 +104,7 @@ def assess_run(year: int, category: str | None, note: str | None) -> None:
 
     started = time.perf_counter()
     try:
-        summary = run_assessment(year, category=category, label=cli_label(), note=note, progress=progress)
+        summary = run_assessment(year, category=category, label=cli_label(), note=note, progress=progress, force=force)
     except RegistryError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -107,6 +112,10 @@ def assess_run(year: int, category: str | None, note: str | None) -> None:
     run = summary.run
     click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {year} "
                 f"in {time.perf_counter() - started:.1f} s.", fg="green")
+    check = run.year_check or {}
+    if check.get("forced"):
+        click.secho(f"  forced: only {check['reported']} of {check['due']} institutions due have reported "
+                    f"(note: {run.note})", fg="yellow")
     for s in run.systems:
         name = f"{s['category']}/{s['subclass']}" if s.get("subclass") else s["category"]
         mark = " [provisional]" if s.get("provisional") else ""
@@ -178,3 +187,59 @@ def assess_compare(run_a: int, run_b: int) -> None:
     for label, rows in ((f"only in #{a.id}", cmp.only_a), (f"only in #{b.id}", cmp.only_b)):
         for _id, uscc, name in rows:
             click.echo(f"{uscc} {name}: {label}")
+
+
+@assess_cli.command("void")
+@click.argument("run_id", type=int)
+@click.option("--reason", required=True, help="Why the run is void (kept with the run, audited).")
+def assess_void(run_id: int, reason: str) -> None:
+    """Void a run: it stays stored unchanged, but leaves the default views, the history rules and decisions."""
+    from registry.assessments.operations import void_run
+    from registry.audit import acting_as, cli_label
+    from registry.errors_domain import RegistryError
+    from registry.extensions import db
+    from registry.models import AssessmentRun
+
+    run = db.session.get(AssessmentRun, run_id)
+    if run is None:
+        raise click.ClickException(f"No assessment run #{run_id}.")
+    try:
+        with acting_as(cli_label("assess void")):
+            void_run(run, reason, label=cli_label("assess void"))
+            db.session.commit()
+    except RegistryError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.secho(f"Run #{run.id} ({run.year}) is void: {run.void.reason}", fg="yellow")
+
+
+@assess_cli.command("runs")
+@click.option("--year", type=int, default=None, help="Only runs of this year.")
+def assess_runs(year: int | None) -> None:
+    """List runs: id, year, categories, who started it, status (valid, forced, void) and the void reason."""
+    from sqlalchemy import select
+
+    from registry.extensions import db
+    from registry.models import AssessmentRun, User
+
+    stmt = select(AssessmentRun).order_by(AssessmentRun.id)
+    if year is not None:
+        stmt = stmt.where(AssessmentRun.year == year)
+    runs = list(db.session.scalars(stmt))
+    if not runs:
+        click.echo("No assessment runs.")
+        return
+    users = {u.id: u.username for u in db.session.scalars(select(User).where(
+        User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
+    click.echo(f"{'run':>5}  {'year':4}  {'categories':24} {'started by':32} {'results':>7}  status")
+    for r in runs:
+        who = users.get(r.started_by_id) if r.started_by_id else r.started_by_label
+        cats = r.category or "all"
+        forced = (r.year_check or {}).get("forced")
+        status = "void" if r.is_void else "forced" if forced else "valid"
+        line = f"{r.id:>5}  {r.year:4}  {cats:24} {(who or '-')[:32]:32} {r.result_count:>7}  {status}"
+        if r.is_void:
+            line += f": {r.void.reason} ({r.void.voided_by_label}, {r.void.voided_at:%Y-%m-%d})"
+        elif forced:
+            line += f": {r.note}"
+        click.echo(line)

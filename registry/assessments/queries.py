@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 from assessment.outcome import expand_stored
 from registry.assessments.pinning import pinned_for_outcome
 from registry.extensions import db
-from registry.models import AssessmentResult, AssessmentRun, Institution
+from registry.models import AssessmentResult, AssessmentRun, Institution, RunVoid, SelfReport
 
 GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
@@ -75,19 +75,39 @@ def run_results(run_id: int, *, sort: str = "score", desc: bool = True, page: in
     return [(r[0], r[1]) for r in rows], total
 
 
+def not_void() -> Any:
+    """SQL condition on AssessmentResult: its run has not been voided."""
+    return AssessmentResult.run_id.not_in(select(RunVoid.run_id))
+
+
 def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
-    """The institution's result from the latest run of each year (newest year first)."""
+    """The institution's result from the latest non-void run of each year (newest year first)."""
     latest = (select(AssessmentResult.year, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.institution_id == institution_id).group_by(AssessmentResult.year).subquery())
+              .where(AssessmentResult.institution_id == institution_id, not_void())
+              .group_by(AssessmentResult.year).subquery())
     return list(db.session.scalars(
         select(AssessmentResult).join(latest, (latest.c.year == AssessmentResult.year) & (latest.c.run_id == AssessmentResult.run_id))
         .where(AssessmentResult.institution_id == institution_id).order_by(AssessmentResult.year.desc())))
 
 
+def default_year() -> int | None:
+    """The latest year that has a non-void run and self-reports (a mistyped future year has neither)."""
+    reported = select(SelfReport.year).where(SelfReport.is_current.is_(True)).distinct()
+    return db.session.scalar(select(func.max(AssessmentRun.year)).where(
+        AssessmentRun.id.not_in(select(RunVoid.run_id)), AssessmentRun.year.in_(reported)))
+
+
+def assessed_years() -> list[int]:
+    """Years with at least one non-void run, newest first."""
+    return list(db.session.scalars(select(AssessmentRun.year).distinct()
+                                   .where(AssessmentRun.id.not_in(select(RunVoid.run_id)))
+                                   .order_by(AssessmentRun.year.desc())))
+
+
 def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest run of `year` that assessed it."""
+    """Each institution's result from the latest non-void run of `year` that assessed it."""
     latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+              .where(AssessmentResult.year == year, not_void()).group_by(AssessmentResult.institution_id).subquery())
     rows = db.session.execute(
         select(AssessmentResult, Institution)
         .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
@@ -104,9 +124,12 @@ def result_with_outcome(result_id: int) -> AssessmentResult | None:
 
 
 def institution_result(year: int, institution_id: int, run_id: int | None = None) -> AssessmentResult | None:
+    """The result of `run_id`, or by default of the latest non-void run of the year."""
     stmt = select(AssessmentResult).where(AssessmentResult.year == year, AssessmentResult.institution_id == institution_id)
     if run_id is not None:
         stmt = stmt.where(AssessmentResult.run_id == run_id)
+    else:
+        stmt = stmt.where(not_void())
     return db.session.scalar(stmt.options(undefer(AssessmentResult.outcome)).order_by(AssessmentResult.run_id.desc()).limit(1))
 
 

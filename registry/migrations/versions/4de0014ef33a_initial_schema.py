@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b261f2c9cd83
+Revision ID: 4de0014ef33a
 Revises: 
-Create Date: 2026-12-02 06:00:14.806593
+Create Date: 2026-12-02 06:08:30.920072
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'b261f2c9cd83'
+revision = '4de0014ef33a'
 down_revision = None
 branch_labels = None
 depends_on = None
