@@ -160,9 +160,12 @@ def assess_explain(year: int, uscc: str, run_id: int | None, lang: str) -> None:
 @assess_cli.command("compare")
 @click.argument("run_a", type=int)
 @click.argument("run_b", type=int)
-def assess_compare(run_a: int, run_b: int) -> None:
-    """Which institutions changed grade or recommendation between two runs, and why."""
-    from registry.assessments.queries import compare_runs
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
+def assess_compare(run_a: int, run_b: int, lang: str) -> None:
+    """Per institution: score, each indicator's points, grade, recommendation and rule-file hashes that differ, and why."""
+    from flask_babel import force_locale
+
+    from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
     from registry.extensions import db
     from registry.models import AssessmentRun
 
@@ -171,19 +174,29 @@ def assess_compare(run_a: int, run_b: int) -> None:
         if run is None:
             raise click.ClickException(f"No assessment run #{rid}.")
     cmp = compare_runs(a, b)
-    click.secho(f"Run #{a.id} ({a.year}) → run #{b.id} ({b.year}): {len(cmp.changes)} changed, "
-                f"{cmp.unchanged} unchanged, {len(cmp.only_a)} only in #{a.id}, {len(cmp.only_b)} only in #{b.id}",
-                bold=True)
-    for c in cmp.changes:
-        click.echo(f"{c.uscc} {c.name}: grade {c.grade[0] or '—'} → {c.grade[1] or '—'}; "
-                   f"recommendation {c.recommendation[0] or '—'} ({c.rule[0] or '—'}) → "
-                   f"{c.recommendation[1] or '—'} ({c.rule[1] or '—'})")
-        if c.system:
-            click.echo(f"    system version changed: {c.system[0]} → {c.system[1]}")
-        for code, pa, pb in c.indicators:
-            click.echo(f"    points {code}: {pa} → {pb}")
-        for code, va, vb in c.inputs:
-            click.echo(f"    input {code}: {va} → {vb}")
+    void = lambda r: " [void]" if r.is_void else ""  # noqa: E731
+    click.secho(f"Run #{a.id} ({a.year}){void(a)} → run #{b.id} ({b.year}){void(b)}: {len(cmp.changes)} changed, "
+                f"{cmp.unchanged} unchanged, {len(cmp.file_only)} with another rule file but the same results, "
+                f"{len(cmp.only_a)} only in #{a.id}, {len(cmp.only_b)} only in #{b.id}", bold=True)
+    dash = lambda v: "—" if v is None else v  # noqa: E731
+    with force_locale(lang):
+        for c in cmp.changes + cmp.file_only:
+            click.echo(f"{c.uscc} {c.name}: score {dash(c.score[0])} → {dash(c.score[1])}; "
+                       f"grade {dash(c.grade[0])} → {dash(c.grade[1])}; "
+                       f"recommendation {dash(c.recommendation[0])} ({dash(c.rule[0])}) → "
+                       f"{dash(c.recommendation[1])} ({dash(c.rule[1])})")
+            if c.system:
+                click.echo(f"    system file: {c.system[0]} → {c.system[1]}")
+            if c.criteria:
+                click.echo(f"    criteria file: {c.criteria[0]} → {c.criteria[1]}")
+            for ic in c.indicators:
+                click.echo(f"    points {ic.code}: {dash(ic.points[0])} → {dash(ic.points[1])} ({ic.label})")
+                for sentence in indicator_sentences(ic):
+                    click.echo(f"        {sentence}")
+            for code, va, vb in c.inputs:
+                click.echo(f"    input {code}: {dash(va)} → {dash(vb)}")
+            for sentence in reason_sentences(c):
+                click.echo(f"    {sentence}")
     for label, rows in ((f"only in #{a.id}", cmp.only_a), (f"only in #{b.id}", cmp.only_b)):
         for _id, uscc, name in rows:
             click.echo(f"{uscc} {name}: {label}")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from assessment.outcome import expand_stored
-from registry.assessments.pinning import pinned_for_outcome
 from registry.extensions import db
 from registry.models import AssessmentResult, AssessmentRun, Institution, RunVoid, SelfReport
 
@@ -131,86 +128,3 @@ def institution_result(year: int, institution_id: int, run_id: int | None = None
     else:
         stmt = stmt.where(not_void())
     return db.session.scalar(stmt.options(undefer(AssessmentResult.outcome)).order_by(AssessmentResult.run_id.desc()).limit(1))
-
-
-# --- comparing two runs -----------------------------------------------------------------------
-
-@dataclass(slots=True)
-class Change:
-    institution_id: int
-    uscc: str
-    name: str
-    grade: tuple[str | None, str | None]
-    recommendation: tuple[str | None, str | None]
-    rule: tuple[str | None, str | None]
-    system: tuple[str, str] | None = None  #: "version (sha…)" before/after when it changed
-    indicators: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, points a, points b)
-    inputs: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, value a, value b)
-    result_ids: tuple[int | None, int | None] = (None, None)
-
-
-@dataclass(slots=True)
-class Comparison:
-    a: AssessmentRun
-    b: AssessmentRun
-    changes: list[Change]
-    only_a: list[tuple[int, str, str]]
-    only_b: list[tuple[int, str, str]]
-    unchanged: int
-
-
-def _light(run_id: int) -> dict[int, tuple[Any, ...]]:
-    return {r.institution_id: r for r in db.session.execute(
-        select(AssessmentResult.institution_id, AssessmentResult.id, AssessmentResult.grade,
-               AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
-               AssessmentResult.system_sha256, Institution.uscc, Institution.name)
-        .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.run_id == run_id))}
-
-
-def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def walk(n: Mapping[str, Any]) -> None:
-        for i in n.get("inputs", ()):
-            found.setdefault(i["code"], i.get("value"))
-        for c in n.get("children", ()):
-            walk(c)
-    walk(outcome.get("trace") or {})
-    return found
-
-
-def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
-    """Institutions whose grade or recommendation differs between two runs, and why.
-
-    Reads the light columns of both runs, then the stored outcomes only of the institutions that changed.
-    """
-    la, lb = _light(a.id), _light(b.id)
-    changed = []
-    unchanged = 0
-    for inst_id in sorted(set(la) & set(lb)):
-        ra, rb = la[inst_id], lb[inst_id]
-        if (ra.grade, ra.recommendation) == (rb.grade, rb.recommendation):
-            unchanged += 1
-            continue
-        changed.append(Change(inst_id, ra.uscc, ra.name, (ra.grade, rb.grade), (ra.recommendation, rb.recommendation),
-                              (ra.recommendation_rule, rb.recommendation_rule),
-                              None if ra.system_sha256 == rb.system_sha256 else
-                              (f"{ra.system_version} ({ra.system_sha256[:10]})", f"{rb.system_version} ({rb.system_sha256[:10]})"),
-                              result_ids=(ra.id, rb.id)))
-    ids = [c.result_ids[0] for c in changed] + [c.result_ids[1] for c in changed]
-    outcomes: dict[int, Mapping[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        for rid, outcome in db.session.execute(select(AssessmentResult.id, AssessmentResult.outcome)
-                                               .where(AssessmentResult.id.in_(ids[start:start + 500]))):
-            outcomes[rid] = expand_stored(outcome, *pinned_for_outcome(outcome)) if outcome else {}
-    for c in changed:
-        oa, ob = outcomes.get(c.result_ids[0]) or {}, outcomes.get(c.result_ids[1]) or {}
-        pa = {i["code"]: i["points"] for i in oa.get("indicators", [])}
-        pb = {i["code"]: i["points"] for i in ob.get("indicators", [])}
-        c.indicators = [(code, pa.get(code), pb.get(code)) for code in dict.fromkeys([*pa, *pb])
-                        if pa.get(code) != pb.get(code)]
-        ia, ib = _inputs_of(oa), _inputs_of(ob)
-        c.inputs = [(code, ia.get(code), ib.get(code)) for code in dict.fromkeys([*ia, *ib]) if ia.get(code) != ib.get(code)]
-    only = lambda x, y: [(i, x[i].uscc, x[i].name) for i in sorted(set(x) - set(y))]  # noqa: E731
-    return Comparison(a, b, changed, only(la, lb), only(lb, la), unchanged)

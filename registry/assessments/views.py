@@ -17,6 +17,7 @@ from sqlalchemy import select
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
 from registry.access import get_institution_or_404, roles_required
 from registry.assessments import bp, queries
+from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
 from registry.assessments.explain import change_sentence, explain, gap_sentence, notice_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.operations import (
@@ -51,7 +52,8 @@ def institution_url(institution_id: int) -> str:
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
-            "notice_sentence": notice_sentence, "change_sentence": change_sentence}
+            "notice_sentence": notice_sentence, "change_sentence": change_sentence,
+            "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences}
 
 
 def assessment_history(institution: Institution) -> dict[str, Any]:
@@ -187,5 +189,5 @@ def compare():
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = queries.compare_runs(ra, rb)
+        cmp = compare_runs(ra, rb)
     return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
