@@ -150,7 +150,8 @@ def test_compare_page_shows_why(app, assessed, admin_client):
         second = run_assessment(2019, label="again").run.id
         db.session.commit()
     page = admin_client.get(f"/assessments/compare?a={assessed['run']}&b={second}").get_data(as_text=True)
-    assert "星光孵化器" in page and "<code>tenants</code>: 60 → 0" in page
+    assert "星光孵化器" in page and "数据 在孵企业数：60 → 0" in page
+    assert "<code>tenants</code>" not in page  # labels, not codes
 
 
 def test_institution_panel(app, assessed):
