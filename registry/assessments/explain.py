@@ -13,11 +13,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from assessment import IndicatorSystem
+from assessment import IndicatorSystem, glossary
 from assessment.outcome import expand_stored
 from registry.assessments.pinning import FileNotice, disk_notices, pinned_for_outcome
 from registry.i18n import is_english
-from registry.labels import label_for
+from registry.labels import current_locale, label_for, term
+from registry.reports.display import shown_value
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class InputView:
     unit: str | None = None
     from_registry: bool = False
     problem: str | None = None  #: "missing" | "malformed" | "out-of-range"
+    shown: str | None = None  #: the value as a reader understands it (choice label, 是/否, figure with unit)
 
 
 @dataclass(slots=True)
@@ -108,13 +110,13 @@ def reason_text(reason: str) -> str:
         return _("malformed")
     if reason == "out-of-range":
         return _("out of the declared range")
-    return reason
+    return term("input_problem", reason)
 
 
 def missing_policy_sentence(unusable: Mapping[str, str], policy: str, labels: Mapping[str, str],
                             max_score: Any = None) -> str:
     """What the indicator's missing-input policy did with unusable figures."""
-    items = "; ".join(f"{labels.get(c, c)} ({reason_text(r)})" for c, r in unusable.items())
+    items = "; ".join(f"{labels.get(c) or '—'} ({reason_text(r)})" for c, r in unusable.items())
     if policy == "zero":
         return _("Unusable figures: %(items)s. Policy “zero”: the indicator earns 0 points.", items=items)
     if policy == "exclude":
@@ -203,11 +205,12 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
     """Why this recommendation: the rule that fired and the numbers it read."""
     detail = detail or {}
     labels = labels or {}
-    level = label_for(params.get("target_level") or detail.get("target_level"))
-    unmet = ", ".join(labels.get(c, c) for c in params.get("unmet") or [])
-    years = "、".join(str(y) for y in params.get("years") or [])
+    level = label_for(params.get("target_level") or detail.get("target_level"), "level")
+    unmet = join_words(criterion_names(params, labels))
+    years = join_words(str(y) for y in params.get("years") or [])
     if rule == "veto":
-        return _("Veto item(s) triggered: %(items)s.", items=", ".join(labels.get(c, c) for c in params.get("vetoes") or []))
+        return _("Veto item(s) triggered: %(items)s.",
+                 items=join_words(labels.get(c) or "—" for c in params.get("vetoes") or []))
     if rule == "provincial-status-lost":
         return _("The provincial recognition was revoked during the year; municipal status follows it (%(reference)s).",
                  reference=params.get("reference") or "—")
@@ -225,7 +228,9 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  grade=params.get("grade"))
     if rule == "meets-next-level":
         return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
-                 level=level, criteria=params.get("criteria"), version=params.get("criteria_version"))
+                 level=level, criteria=glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"),
+                                                               current_locale()),
+                 version=params.get("criteria_version"))
     if rule == "nearly-meets-next-level":
         return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
                  unmet=unmet, level=level, shortfall=_pct(params.get("max_shortfall")), max_unmet=params.get("max_unmet"))
@@ -242,7 +247,31 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
         return _("No recommendation: the assessment is incomplete (figures are missing where the policy is “error”).")
     if rule == "no-criteria":
         return _("No recommendation: no recognition criteria for %(level)s are on file.", level=level)
-    return _("Recommendation %(kind)s (rule %(rule)s).", kind=label_for(kind), rule=rule or "—")
+    return _("Recommendation %(kind)s (rule %(rule)s).", kind=label_for(kind, "recommendation"),
+             rule=term("recommendation_rule", rule))
+
+
+def system_name(ref: Mapping[str, Any]) -> str:
+    """"孵化器·综合" for a stored system reference, rather than its file path."""
+    name = term("category", ref.get("category"))
+    return f"{name}·{term('subclass', ref['subclass'])}" if ref.get("subclass") else name
+
+
+def join_words(words: Any) -> str:
+    """A list in running text: 、 between Chinese words, a comma between English ones."""
+    return (", " if current_locale() == "en" else "、").join(str(w) for w in words)
+
+
+def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """The labels of the unmet criteria a recommendation names (codes of the pinned criteria set)."""
+    code, version = params.get("criteria"), params.get("criteria_version")
+    names = []
+    for c in params.get("unmet") or []:
+        if code:
+            names.append(glossary.criterion_label(code, c, version, current_locale()))
+        else:
+            names.append(labels.get(c) or "—")
+    return names
 
 
 def _pct(share: Any) -> str:
@@ -266,8 +295,9 @@ def quota_sentence(quota: Mapping[str, Any] | None, before: Any = None) -> str |
              demote_to=quota.get("demote_to"), **common)
 
 
-def gap_sentence(row: Mapping[str, Any]) -> str:
-    """One criterion of a gap list."""
+def gap_sentence(row: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """One criterion of a gap list (`labels`: input code → label, for the missing figures)."""
+    labels = labels or {}
     label = _pick(row.get("label", ""), row.get("label_en", ""))
     if row.get("alternatives"):
         return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
@@ -281,7 +311,7 @@ def gap_sentence(row: Mapping[str, Any]) -> str:
     if row.get("zero_denominator"):
         text += " " + _("(nothing to divide by)")
     if row.get("missing"):
-        text += " " + _("(figures missing: %(codes)s)", codes=", ".join(row["missing"]))
+        text += " " + _("(figures missing: %(codes)s)", codes=join_words(labels.get(c) or "—" for c in row["missing"]))
     return text
 
 
@@ -324,14 +354,14 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         inputs = []
         for i in node.get("inputs") or []:
             d = decls.get(i["code"])
-            inputs.append(InputView(i["code"], input_labels.get(i["code"], i["code"]), i.get("value"), i.get("source"),
+            inputs.append(InputView(i["code"], input_labels.get(i["code"]) or "—", i.get("value"), i.get("source"),
                                     d.unit if d else None, (i.get("source") or "").startswith("registry"),
-                                    unusable.get(i["code"])))
+                                    unusable.get(i["code"]), shown_value(d, i.get("value")) if d else None))
         status = ("scored" if not unusable else {"zero": "zeroed", "exclude": "excluded"}.get(policy, "unscored"))
         return IndicatorView(
-            code=node["code"], label=ind_labels.get(node["code"], node["code"]), group=str(params.get("group", "")),
+            code=node["code"], label=ind_labels.get(node["code"]) or "—", group=str(params.get("group", "")),
             rule=node.get("rule") or "", weight=params.get("weight"), points=node.get("value"), status=status,
-            provisional=bool(params.get("provisional")), reference=meta.reference if meta else "",
+            provisional=bool(params.get("provisional")), reference=glossary.public_reference(meta.reference) if meta else "",
             unit=meta.unit if meta else None, parameters=params, detail=detail, inputs=inputs,
             sentence="" if unusable else rule_sentence(node.get("rule") or "", params, detail, node.get("value"),
                                                        meta.unit if meta else None),
@@ -381,16 +411,16 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
     gaps = rec.get("gaps")
     return Explanation(
         outcome=outcome,
-        system_title=_pick(system.title, system.title_en) if system else s["source"],
+        system_title=_pick(system.title, system.title_en) if system else system_name(s),
         system_line=_("System %(source)s, version %(version)s, sha256 %(sha)s%(provisional)s",
-                      source=s["source"], version=s["version"], sha=s["sha256"],
+                      source=system_name(s), version=s["version"], sha=s["sha256"],
                       provisional=(" · " + _("provisional")) if s.get("provisional") else ""),
         notices=notices,
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
                                                         rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
-        gaps=gaps, gap_sentences=[(r, gap_sentence(r)) for r in (gaps or {}).get("rows", [])],
+        gaps=gaps, gap_sentences=[(r, gap_sentence(r, input_labels)) for r in (gaps or {}).get("rows", [])],
         missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
                  for m in outcome.get("missing", [])],
         history=list((outcome.get("registry") or {}).get("history", [])),

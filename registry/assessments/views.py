@@ -53,7 +53,19 @@ def institution_url(institution_id: int) -> str:
 def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
             "notice_sentence": notice_sentence, "change_sentence": change_sentence,
-            "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences}
+            "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
+            "started_by_name": started_by_name}
+
+
+def started_by_name(run: AssessmentRun) -> str:
+    """Who started a run, as a name: the account's display name, or the command line's user."""
+    from flask_babel import gettext
+
+    user = db.session.get(User, run.started_by_id) if run.started_by_id else None
+    if user is not None:
+        return user.display_name or user.username
+    label = run.started_by_label or ""
+    return gettext("command line (%(who)s)", who=label[4:]) if label.startswith("cli:") else (label or "—")
 
 
 def assessment_history(institution: Institution) -> dict[str, Any]:

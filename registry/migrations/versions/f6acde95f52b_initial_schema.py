@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6ae5986a6091
+Revision ID: f6acde95f52b
 Revises: 
-Create Date: 2026-12-02 06:13:34.409880
+Create Date: 2026-12-02 06:16:52.652014
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '6ae5986a6091'
+revision = 'f6acde95f52b'
 down_revision = None
 branch_labels = None
 depends_on = None
