@@ -13,8 +13,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from assessment import IndicatorSystem, SystemNotFoundError, glossary, load_version
+from assessment import IndicatorSystem, glossary
 from assessment.outcome import expand_stored
+from registry.assessments.pinning import FileNotice, disk_notices, pinned_for_outcome
 from registry.i18n import is_english
 from registry.labels import current_locale, label_for, term
 from registry.reports.display import shown_value
@@ -65,7 +66,8 @@ class Explanation:
     outcome: Mapping[str, Any]
     system_title: str
     system_line: str
-    system_changed: bool  #: the file on disk no longer has the pinned sha256 (labels may differ)
+    #: how the files on disk now differ from the pinned ones used (shown beside, never used)
+    notices: list[FileNotice]
     groups: list[GroupView]
     bonus: list[IndicatorView]
     vetoes: list[IndicatorView]
@@ -94,11 +96,8 @@ def _pick(zh: str, en: str) -> str:
 
 
 def system_for(outcome: Mapping[str, Any]) -> IndicatorSystem | None:
-    s = outcome["system"]
-    try:
-        return load_version(s["category"], int(s["version"]), s.get("subclass"))
-    except (SystemNotFoundError, ValueError):
-        return None
+    """The system exactly as the result used it (stored content), or None if it was never stored."""
+    return pinned_for_outcome(outcome)[0]
 
 
 REASONS = {"missing": "missing", "malformed": "malformed", "out-of-range": "out of the declared range"}
@@ -330,10 +329,12 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
     """Everything the explanation page and the CLI show, as sentences in the current locale.
 
     Takes a stored outcome in either form: a compact one gets its parameters re-joined from the
-    pinned system and criteria files (expand_stored) first.
+    pinned system and criteria files (expand_stored) first. Labels, bands and clauses come from
+    the stored content of the files the result used; the files on disk only feed the notices.
     """
-    system = system_for(outcome)
-    outcome = expand_stored(outcome, system) if system is not None else expand_stored(outcome)
+    system, criteria = pinned_for_outcome(outcome)
+    notices = disk_notices(outcome, system, criteria)
+    outcome = expand_stored(outcome, system, criteria)
     s = outcome["system"]
     nodes: dict[str, Mapping[str, Any]] = {}
     _walk(outcome["trace"], nodes)
@@ -414,7 +415,7 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         system_line=_("System %(source)s, version %(version)s, sha256 %(sha)s%(provisional)s",
                       source=system_name(s), version=s["version"], sha=s["sha256"],
                       provisional=(" · " + _("provisional")) if s.get("provisional") else ""),
-        system_changed=system is not None and system.sha256 != s["sha256"],
+        notices=notices,
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
@@ -443,8 +444,7 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
         lines.append(institution)
     lines.append(e.system_title)
     lines.append(e.system_line)
-    if e.system_changed:
-        lines.append(_("Warning: the system file has changed since this result was computed (sha256 differs)."))
+    lines.extend(notice_lines(e.notices))
     st = o.get("standing") or {}
     lines.append(_("Standing") + ": " + " · ".join(filter(None, [
         label_for(st.get("status")), label_for(st.get("level")) if st.get("level") else _("no recognition in force"),
@@ -502,3 +502,77 @@ def _params_text(params: Mapping[str, Any]) -> str:
             v = " / ".join(f"≥{b['min']}→{b['points']}" for b in v)
         parts.append(f"{k}={_num(v)}")
     return "; ".join(parts) or "—"
+
+
+# --- the files on disk now (notices beside a stored result) -------------------------------------
+
+def _field_label(name: str) -> str:
+    labels = {
+        "bands": _("bands"), "weight": _("weight"), "min": _("minimum"), "floor": _("floor"), "target": _("target"),
+        "required": _("required"), "op": _("comparison"), "measure": _("measure"), "inputs": _("figures read"),
+        "label": _("label"), "reference": _("source clause"), "provisional": _("provisional"), "missing": _("missing-figure policy"),
+        "rule": _("rule"), "group": _("group"), "unit": _("unit"), "per_item": _("points per item"), "expect": _("expected answer"),
+        "numerator": _("numerator"), "denominator": _("denominator"), "scale": _("scale"), "relief": _("hardship relief"),
+        "grades": _("grade bands"), "quota": _("grade quota"), "title": _("title"), "max_score": _("maximum score"),
+        "bonus_cap": _("bonus cap"), "version": _("version"), "level": _("level"), "hardship_relief": _("hardship relief"),
+        "consecutive_fails": _("consecutive fails before exit"), "consecutive_unreported": _("unreported years before exit"),
+        "rectify_deadline_months": _("rectification deadline (months)"), "type": _("type"), "max": _("maximum"),
+        "decimals": _("decimals"), "source": _("source"), "added": _("added"), "removed": _("removed"),
+    }
+    return labels.get(name, name)
+
+
+def _value_text(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, list) and v and all(isinstance(b, Mapping) and "min" in b and "points" in b for b in v):
+        return " / ".join(f"≥{b['min']}→{b['points']}" for b in v)
+    if isinstance(v, list) and v and all(isinstance(b, Mapping) and "grade" in b for b in v):
+        return ", ".join(f"{b['grade']} ≥ {b['min']}" for b in v)
+    if isinstance(v, list):
+        return ", ".join(_value_text(x) for x in v)
+    if isinstance(v, Mapping):
+        return "; ".join(f"{_field_label(k)} {_value_text(x)}" for k, x in v.items())
+    return str(v)
+
+
+def change_sentence(c: Any) -> str:
+    """One parameter change between two rule files, for people."""
+    subject = {"indicator": _("Indicator"), "group": _("Group"), "input": _("Figure"), "criterion": _("Criterion"),
+               "grades": _("Grades"), "quota": _("Quota"), "decisions": _("Decision rules"),
+               "system": _("File")}.get(c.subject, c.subject)
+    who = f"{subject} “{c.label}”" if c.label and c.subject not in ("grades", "quota", "decisions") else subject
+    if c.field in ("added", "removed"):
+        return f"{who}: {_field_label(c.field)}"
+    return f"{who} · {_field_label(c.field)}: {_value_text(c.before)} → {_value_text(c.after)}"
+
+
+def root_text(root: str | None) -> str:
+    return _("shipped with Fuhua") if root in (None, "package") else root
+
+
+def notice_sentence(n: FileNotice) -> str:
+    """What the file on disk now is, next to the one this result used."""
+    kind = _("indicator-system file") if n.kind == "system" else _("criteria file")
+    used = _("The %(kind)s this result used, %(path)s (%(root)s, sha256 %(sha)s),", kind=kind, path=n.path,
+             root=root_text(n.root), sha=n.sha256[:12])
+    if n.state == "changed":
+        return used + " " + _("has changed on disk since (now %(path)s, %(root)s, sha256 %(sha)s). The result is explained with the file as it was used.",
+                             path=n.now_path or "—", root=root_text(n.now_root), sha=(n.now_sha256 or "")[:12])
+    if n.state == "gone":
+        return used + " " + _("is no longer on disk. The result is explained with the stored copy.")
+    if n.state == "unreadable":
+        return used + " " + _("can no longer be read on disk (%(problem)s). The result is explained with the stored copy.",
+                             problem=n.problem or "—")
+    return _("The %(kind)s this result used (%(path)s, sha256 %(sha)s) was not stored with its run and no file on disk has that content: its parameters and labels cannot be shown.",
+             kind=kind, path=n.path, sha=n.sha256[:12])
+
+
+def notice_lines(notices: Sequence[FileNotice]) -> list[str]:
+    lines = []
+    for n in notices:
+        lines.append(_("Notice: %(text)s", text=notice_sentence(n)))
+        lines.extend("    · " + change_sentence(c) for c in n.changes)
+    return lines

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from assessment import CATEGORIES
 from registry.labels import CODE_LABELS, LABELS
@@ -35,3 +35,9 @@ class RunFilterForm(FlaskForm):
     sort = SelectField(_l("Sort by"), choices=_choices(SORT_CHOICES), default="score", validators=[Optional()])
     order = SelectField(_l("Order"), choices=_choices([("desc", _l("Descending")), ("asc", _l("Ascending"))]), default="desc",
                         validators=[Optional()])
+
+
+class VoidRunForm(FlaskForm):
+    """Void a run: the written reason is required and kept with the run."""
+
+    reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=2000)])

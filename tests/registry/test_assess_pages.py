@@ -77,7 +77,7 @@ def test_institution_accounts_are_refused(app, assessed):
 def test_runs_list_and_menu(app, assessed, admin_client):
     page = admin_client.get("/assessments/").get_data(as_text=True)
     assert f'data-run="{assessed["run"]}"' in page
-    assert "考核批次" in page and "孵化器·综合 2019" in page and ">test<" in page
+    assert "考核批次" in page and "孵化器·综合 2019" in page and "<td>test</td>" in page
     assert 'href="/assessments/recommendations"' in page  # menu entry appears once the endpoint exists
 
 
@@ -153,7 +153,8 @@ def test_compare_page_shows_why(app, assessed, admin_client):
         second = run_assessment(2019, label="again").run.id
         db.session.commit()
     page = admin_client.get(f"/assessments/compare?a={assessed['run']}&b={second}").get_data(as_text=True)
-    assert "星光孵化器" in page and "在孵企业数: 60家 → 0家" in page
+    assert "星光孵化器" in page and "数据 在孵企业数：60 → 0" in page
+    assert "<code>tenants</code>" not in page  # labels, not codes
 
 
 def test_institution_panel(app, assessed):
