@@ -19,7 +19,7 @@ from assessment.criteria import (
     load_criteria,
 )
 from assessment.decisions import apply_quota
-from assessment.engine import evaluate
+from assessment.engine import decide, evaluate
 from assessment.errors import AssessmentError, MissingInputError, SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import Choice, ConsistencyCheck, InputDecl, InputSet, TableDecl
 from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Recommendation, Standing, Veto
@@ -53,5 +53,5 @@ __all__ = [
     "Input", "TraceNode", "flatten",
     "add_data_root", "remove_data_root", "all_systems", "load_system", "load_version", "system_versions",
     "all_criteria", "check_criteria", "criteria_for", "criteria_versions", "load_criteria",
-    "apply_quota", "evaluate",
+    "apply_quota", "decide", "evaluate",
 ]

@@ -133,6 +133,10 @@ def _gaps(system: IndicatorSystem, year: int, level: str, standing: Standing, in
 def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Outcome]:
     """Cap the share of a cohort holding the quota grade (e.g. A ≤ top 20 %); excess drops a grade.
 
+    Takes outcomes whose recommendation is not decided yet (``evaluate(..., decide=False)``) and
+    refuses decided ones: the recommendation must be made from the final grade (`engine.decide`),
+    never from a grade the quota then changes.
+
     The cohort is every graded outcome of this system (same file, same year). At most
     floor(max_share × cohort) keep the grade, best scores first; when a tie straddles the limit
     the whole tie is demoted, so the quota is never exceeded. Every outcome holding the grade
@@ -143,6 +147,9 @@ def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Ou
     if quota is None:
         return outcomes
     for o in outcomes:
+        if o.pending is None:
+            raise ValueError("apply the quota before deciding recommendations: evaluate(..., decide=False), "
+                             "apply_quota, then decide")
         if o.system.sha256 != system.sha256 or o.system.source != system.source:
             raise ValueError(f"outcome for {o.system.source} ({o.system.sha256[:8]}) is not from {system.source}")
     years = {o.year for o in outcomes}
@@ -150,7 +157,7 @@ def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Ou
         raise ValueError(f"a quota applies to one year's cohort; got years {sorted(years)}")
     cohort = [o for o in outcomes if o.grade is not None]
     allowed = int((quota.max_share * len(cohort)).to_integral_value(rounding=ROUND_FLOOR))
-    holders = sorted((o for o in cohort if o.grade == quota.grade and not o.vetoes), key=lambda o: -(o.score or 0))
+    holders = sorted((o for o in cohort if o.grade == quota.grade), key=lambda o: -(o.score or 0))
     keep_ids: set[int] = set()
     if len(holders) <= allowed:
         keep_ids = {id(o) for o in holders}

@@ -111,6 +111,22 @@ class Recommendation:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """What deciding the recommendation still needs, kept on an outcome until it is decided.
+
+    An outcome evaluated with ``decide=False`` carries this so the cohort quota can settle the
+    grade first; `assessment.engine.decide` then recommends from the final grade and drops it.
+    """
+
+    system: IndicatorSystem
+    standing: Standing
+    history: tuple[PastOutcome, ...]
+    inputs: Mapping[str, Any]
+    coerced: Mapping[str, Any]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """One institution-year's result, explainable from its trace and the pinned system file.
 
@@ -133,6 +149,12 @@ class Outcome:
     trace: TraceNode
     quota: Mapping[str, object] | None = None  #: set by apply_quota when the quota changed or confirmed the grade
     standing: Mapping[str, object] = field(default_factory=dict)
+    #: set while the recommendation is not yet decided (evaluate(..., decide=False)); never stored
+    pending: Pending | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def decided(self) -> bool:
+        return self.pending is None
 
     @property
     def indicators(self) -> tuple[IndicatorResult, ...]:
@@ -167,6 +189,7 @@ class Outcome:
         Read-only parts (an indicator's parameters) may be shared between results; see
         `TraceNode.to_dict`.
         """
+        _require_decided(self)
         rec = self.recommendation
         return {
             "system": self.system.to_dict(), "year": self.year, "status": self.status,
@@ -195,6 +218,11 @@ class Outcome:
             reported=d["reported"], quota=d.get("quota"), standing=d.get("standing") or {},
             trace=TraceNode.from_dict(d["trace"]),
         )
+
+
+def _require_decided(outcome: Outcome) -> None:
+    if outcome.pending is not None:
+        raise ValueError("the outcome's recommendation is not decided yet (call assessment.engine.decide)")
 
 
 def _dec(value: Decimal | None) -> Any:
@@ -287,6 +315,7 @@ def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
     grade and quota, recommendation and gaps. `expand_stored` re-joins the rest from the files
     the stored version and sha256 name; ``expand_stored(to_stored(o, s)) == o.to_dict()`` (as JSON).
     """
+    _require_decided(outcome)
     if system.sha256 != outcome.system.sha256:
         raise ValueError(f"outcome of {outcome.system.source} ({outcome.system.sha256[:12]}) stored against "
                          f"{system.source} ({system.sha256[:12]})")

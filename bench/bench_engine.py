@@ -85,7 +85,7 @@ def main() -> None:
         print(f"{label}: best {max(rates):,.0f} institution-years/s per core, mean {total / cpu_total:,.0f}/s "
               f"(CPU time, {len(rates)} rounds of {len(reports)}, full traces; {1e6 / max(rates):.0f} µs each)")
 
-    cohort = [evaluate(system, 2019, inputs, standing=s, history=history) for inputs, s in zip(reports, standings)]
+    cohort = [evaluate(system, 2019, inputs, standing=s, history=history, decide=False) for inputs, s in zip(reports, standings)]
     start = time.perf_counter()
     apply_quota(cohort, system)
     print(f"apply_quota over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")

@@ -371,9 +371,12 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         grade_sentence = _("Grade %(grade)s because a veto item was triggered.", grade=outcome.get("grade"))
     elif outcome.get("grade") is None:
         grade_sentence = _("No grade: the assessment is incomplete.")
+    elif gd.get("before_quota") and gd["before_quota"] != outcome.get("grade"):
+        grade_sentence = _("Score %(score)s falls in band %(band)s (bands: %(bands)s); the quota lowered it: the final grade is %(grade)s.",
+                           score=outcome.get("score"), band=gd["before_quota"], bands=bands, grade=outcome.get("grade"))
     else:
         grade_sentence = _("Score %(score)s → grade %(grade)s (bands: %(bands)s).", score=outcome.get("score"),
-                           grade=gd.get("before_quota") or outcome.get("grade"), bands=bands)
+                           grade=outcome.get("grade"), bands=bands)
     rec = outcome.get("recommendation") or {}
     rnode = nodes.get("recommendation") or {}
     labels = {**input_labels, **ind_labels}
