@@ -25,6 +25,7 @@ from assessment.inputs import Choice, ConsistencyCheck, InputDecl, InputSet, Tab
 from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Recommendation, Standing, Veto
 from assessment.system import (
     CATEGORIES,
+    VETO_CONSEQUENCES,
     LEVELS,
     SUBCLASSES,
     DecisionPolicy,
@@ -34,6 +35,7 @@ from assessment.system import (
     IndicatorSystem,
     Quota,
     SystemRef,
+    VetoConsequence,
     add_data_root,
     all_systems,
     load_system,
@@ -44,7 +46,7 @@ from assessment.system import (
 from assessment.trace import Input, TraceNode, flatten
 
 __all__ = [
-    "CATEGORIES", "LEVELS", "SUBCLASSES",
+    "CATEGORIES", "LEVELS", "SUBCLASSES", "VETO_CONSEQUENCES", "VetoConsequence",
     "AssessmentError", "MissingInputError", "SystemDefinitionError", "SystemNotFoundError",
     "Choice", "ConsistencyCheck", "InputDecl", "InputSet", "TableDecl",
     "Criteria", "Criterion", "GapList", "GapRow",

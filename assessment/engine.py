@@ -85,7 +85,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
         else:
             points, detail = compute(coerced)
             if is_veto and detail["triggered"]:
-                vetoes.append(Veto(code, reads[0], reference))
+                vetoes.append(_veto(system, code, reads[0], reference))
         nodes.append(node(code, points, rule, parameters, supplied_inputs, detail))
         points_of.append(points)
 
@@ -134,9 +134,10 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
 
     fail_grade = system.decisions.fail_grade
     grade: str | None
-    if vetoes:
+    failing = [v.indicator for v in vetoes if v.sets_fail_grade]  # a "rectify" veto leaves the scored grade
+    if failing:
         grade = fail_grade
-        grade_detail: Mapping[str, object] = {"veto": [v.indicator for v in vetoes]}
+        grade_detail: Mapping[str, object] = {"veto": failing}
     elif score is not None:
         grade = system.grade_for(score).grade
         grade_detail = {}
@@ -159,6 +160,12 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
         pending=Pending(system, standing, tuple(history), inputs, coerced, complete),
     )
     return _decide(graded) if decide else graded
+
+
+def _veto(system: IndicatorSystem, code: str, read: str, reference: str) -> Veto:
+    c = system.indicator(code).consequence
+    assert c is not None, "veto items declare their consequence (checked on load)"
+    return Veto(code, read, reference, c.kind, c.reference, c.bar_years, c.provisional)
 
 
 def decide(outcome: Outcome) -> Outcome:

@@ -60,14 +60,28 @@ class MissingInput:
 
 @dataclass(frozen=True, slots=True)
 class Veto:
-    """A triggered 一票否决 item."""
+    """A triggered 一票否决 item and what it does (see `system.VETO_CONSEQUENCES`), with its clause."""
 
     indicator: str
     code: str
     reference: str
+    consequence: str = "exit"
+    consequence_reference: str = ""
+    bar_years: int | None = None
+    provisional: bool = False
 
-    def to_dict(self) -> dict[str, str]:
-        return {"indicator": self.indicator, "code": self.code, "reference": self.reference}
+    @property
+    def sets_fail_grade(self) -> bool:
+        return self.consequence != "rectify"
+
+    @property
+    def ends_recognition(self) -> bool:
+        return self.consequence in ("exit", "do_not_recognise")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, "code": self.code, "reference": self.reference,
+                "consequence": self.consequence, "consequence_reference": self.consequence_reference,
+                "bar_years": self.bar_years, "provisional": self.provisional}
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +213,7 @@ class Outcome:
             "indicators": _indicator_dicts(self.trace),  # derived from the trace; for readers of the JSON
             "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
                         for m in self.missing],
-            "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in self.vetoes],
+            "vetoes": [v.to_dict() for v in self.vetoes],
             "reported": self.reported,
             "quota": None if self.quota is None else jsonable(self.quota),
             "standing": jsonable(self.standing),
@@ -329,7 +343,7 @@ def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
             "gaps": None if rec.gaps is None else _compact_gaps(_gaps_dict(rec.gaps))},
         "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
                     for m in outcome.missing],
-        "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in outcome.vetoes],
+        "vetoes": [v.to_dict() for v in outcome.vetoes],
         "reported": outcome.reported,
         "quota": None if outcome.quota is None else jsonable(outcome.quota),
         "standing": jsonable(outcome.standing),

@@ -194,9 +194,32 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
                  count=_num(detail.get("count")), per_item=_num(params.get("per_item")), weight=weight, points=pts)
     if rule == "veto":
         if detail.get("triggered"):
-            return _("Veto item triggered: the grade is D and exit (or non-recognition) is recommended.")
+            return _("Veto item triggered: %(consequence)s.", consequence=consequence_text(
+                params.get("consequence"), params.get("bar_years"), long=True))
         return _("Veto item not triggered.")
     return _("Rule %(rule)s → %(points)s points.", rule=rule, points=pts)
+
+
+def consequence_text(kind: Any, bar_years: Any = None, *, long: bool = False) -> str:
+    """What a triggered veto item does, in words (its kind comes from the system file)."""
+    if kind == "rectify":
+        text = (_("rectification within the deadline; the scored grade stands") if long else _("rectification"))
+    elif kind == "grade_d":
+        text = (_("grade D for the year; the ordinary rules then decide (rectification after a first fail, exit after consecutive fails)")
+                if long else _("grade D for the year"))
+    elif kind == "do_not_recognise":
+        text = (_("eligibility is lost: not recognised, or the recognition ends") if long else _("loss of eligibility"))
+    else:
+        text = _("the recognition ends; an applicant is not recognised") if long else _("exit")
+    if bar_years:
+        text += _("; no re-application for %(years)s years", years=bar_years)
+    return text
+
+
+def _veto_items(params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    kinds = params.get("consequences") or {}
+    return "、".join(f"{labels.get(c, c)}（{consequence_text(kinds.get(c))}）" if c in kinds else labels.get(c, c)
+                    for c in params.get("vetoes") or [])
 
 
 def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[str, Any],
@@ -207,8 +230,17 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
     level = label_for(params.get("target_level") or detail.get("target_level"))
     unmet = ", ".join(labels.get(c, c) for c in params.get("unmet") or [])
     years = "、".join(str(y) for y in params.get("years") or [])
+    because = ""
+    if params.get("vetoes") and rule in ("single-fail", "consecutive-fails"):
+        because = " " + _("The D comes from the veto item(s): %(items)s.", items=_veto_items(params, labels))
     if rule == "veto":
-        return _("Veto item(s) triggered: %(items)s.", items=", ".join(labels.get(c, c) for c in params.get("vetoes") or []))
+        text = _("Veto item(s) triggered: %(items)s.", items=_veto_items(params, labels))
+        if params.get("bar_years"):
+            text += " " + _("No re-application for %(years)s years.", years=params["bar_years"])
+        return text
+    if rule == "veto-rectify":
+        return _("Veto item(s) requiring rectification: %(items)s. The grade %(grade)s stands; rectify within %(months)s months.",
+                 items=_veto_items(params, labels), grade=params.get("grade") or "—", months=params.get("deadline_months"))
     if rule == "provincial-status-lost":
         return _("The provincial recognition was revoked during the year; municipal status follows it (%(reference)s).",
                  reference=params.get("reference") or "—")
@@ -217,10 +249,10 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  n=len(params.get("years") or []), years=years, limit=params.get("limit"))
     if rule == "consecutive-fails":
         return _("Grade D in %(n)s consecutive years (%(years)s); the limit is %(limit)s.",
-                 n=len(params.get("years") or []), years=years, limit=params.get("limit"))
+                 n=len(params.get("years") or []), years=years, limit=params.get("limit")) + because
     if rule == "single-fail":
         return _("Grade %(grade)s this year (not yet consecutive): rectify within %(months)s months.",
-                 grade=params.get("grade"), months=params.get("deadline_months"))
+                 grade=params.get("grade"), months=params.get("deadline_months")) + because
     if rule == "rectified":
         return _("Passed with grade %(grade)s while rectifying: the rectification ends and the recognition is kept.",
                  grade=params.get("grade"))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
 from registry.access import get_institution_or_404, roles_required
 from registry.assessments import bp, queries
-from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
+from registry.assessments.explain import consequence_text, explain, gap_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm
 from registry.assessments.operations import InstitutionFacts, NoSystemInForce, build_inputs, load_facts, systems_in_force
 from registry.extensions import db
@@ -40,7 +40,8 @@ def institution_url(institution_id: int) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"assessment_history": assessment_history, "institution_url": institution_url}
+    return {"assessment_history": assessment_history, "institution_url": institution_url,
+            "consequence_text": consequence_text}
 
 
 def assessment_history(institution: Institution) -> dict[str, Any]:
