@@ -12,7 +12,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
-from assessment.criteria import GapList, GapRow
+from assessment.criteria import GapList, GapRow, inputs_dicts
 from assessment.system import IndicatorSystem, SystemRef
 from assessment.trace import TraceNode, compact_dict, expand_dict, flatten, jsonable
 
@@ -307,6 +307,7 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
         "reference": r.reference, "provisional": r.provisional, "relieved": r.relieved,
         "missing": list(r.missing), "shortfall": _plain(r.shortfall),
         "alternatives": [_gap_row_dict(a) for a in r.alternatives], "zero_denominator": r.zero_denominator,
+        "unit": r.unit, "inputs": inputs_dicts(r.inputs), "gap": _plain(r.gap),
     }
 
 
@@ -315,7 +316,7 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
 #: marks a stored outcome in the compact form (`Outcome.to_stored`); the full form has no "form" key
 STORED_FORM = "compact/1"
 #: gap-row fields that come from the criteria file (left out of stored rows when equal to it)
-_GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional")
+_GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional", "unit")
 
 
 def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
@@ -458,7 +459,8 @@ def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | Non
             alts = c.alternatives
             out[c.code] = ({"label": c.label, "label_en": c.label_en, "measure": "any" if alts else c.measure,
                             "op": "any" if alts else c.op, "reference": c.reference,
-                            "provisional": c.provisional or any(a.provisional for a in alts)}, templates(alts))
+                            "provisional": c.provisional or any(a.provisional for a in alts), "unit": c.unit},
+                           templates(alts))
         return out
 
     return templates(criteria.criteria)
@@ -483,7 +485,10 @@ def _compact_gaps(gaps: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
-    found = _gap_templates(gaps["code"], int(gaps["version"]), gaps["sha256"]) or {}
+    """Stored gap rows with their criterion's label, clause, operator and unit re-joined from the
+    criteria file the stored sha256 names. When that file is not available, ``labels_joined`` is
+    set to False and the rows keep only what was stored (the rendering says so instead of printing None)."""
+    found = _gap_templates(gaps["code"], int(gaps["version"]), gaps["sha256"])
 
     def rows(rs: list[Mapping[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
@@ -491,11 +496,15 @@ def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
             t, alts = tpl.get(r["code"], ({}, {}))
             full = {k: r[k] if k in r else t.get(k) for k in _GAP_KEYS}
             full["alternatives"] = rows(r.get("alternatives", []), alts)
+            full["inputs"] = list(r.get("inputs") or ())
             out.append(full)
         return out
 
-    return {**gaps, "rows": rows(gaps["rows"], found)}
+    expanded = {**gaps, "rows": rows(gaps["rows"], found or {})}
+    if found is None:
+        expanded["labels_joined"] = False
+    return expanded
 
 
 _GAP_KEYS = ("code", "label", "label_en", "measure", "op", "required", "actual", "met", "reference", "provisional",
-             "relieved", "missing", "shortfall", "alternatives", "zero_denominator")
+             "relieved", "missing", "shortfall", "alternatives", "zero_denominator", "unit", "inputs", "gap")

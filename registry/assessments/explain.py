@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from assessment import IndicatorSystem, SystemNotFoundError, load_version
 from assessment.outcome import expand_stored
+from registry.assessments.gap_lines import GapLine, gap_lines, gap_lines_text
 from registry.i18n import is_english
 from registry.labels import label_for
 
@@ -72,7 +73,7 @@ class Explanation:
     quota_sentence: str | None
     recommendation_sentence: str
     gaps: Mapping[str, Any] | None
-    gap_sentences: list[tuple[Mapping[str, Any], str]]
+    gap_lines: list[GapLine]
     missing: list[str]
     history: list[Mapping[str, Any]]
 
@@ -299,25 +300,6 @@ def quota_sentence(quota: Mapping[str, Any] | None, before: Any = None) -> str |
              demote_to=quota.get("demote_to"), **common)
 
 
-def gap_sentence(row: Mapping[str, Any]) -> str:
-    """One criterion of a gap list."""
-    label = _pick(row.get("label", ""), row.get("label_en", ""))
-    if row.get("alternatives"):
-        return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
-                 state=_("criterion met") if row.get("met") else _("criterion not met"))
-    op = {">=": "≥", "<=": "≤", "==": "="}.get(row.get("op", ">="), row.get("op"))
-    text = _("%(label)s: required %(op)s %(required)s, actual %(actual)s — %(state)s.", label=label, op=op,
-             required=_num(row.get("required")), actual=_num(row.get("actual")),
-             state=_("criterion met") if row.get("met") else _("criterion not met"))
-    if row.get("relieved"):
-        text += " " + _("(requirement lowered by the hardship-area relief)")
-    if row.get("zero_denominator"):
-        text += " " + _("(nothing to divide by)")
-    if row.get("missing"):
-        text += " " + _("(figures missing: %(codes)s)", codes=", ".join(row["missing"]))
-    return text
-
-
 # --- a whole outcome ----------------------------------------------------------------------------
 
 def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
@@ -328,7 +310,7 @@ def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
         _walk(c, out)
 
 
-def explain(outcome: Mapping[str, Any]) -> Explanation:
+def explain(outcome: Mapping[str, Any], report_url: str | None = None) -> Explanation:
     """Everything the explanation page and the CLI show, as sentences in the current locale.
 
     Takes a stored outcome in either form: a compact one gets its parameters re-joined from the
@@ -424,7 +406,8 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
                                                         rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
-        gaps=gaps, gap_sentences=[(r, gap_sentence(r)) for r in (gaps or {}).get("rows", [])],
+        gaps=gaps, gap_lines=gap_lines(gaps, input_labels=input_labels, input_units={c: d.unit for c, d in decls.items()},
+                                       report_url=report_url) if gaps else [],
         missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
                  for m in outcome.get("missing", [])],
         history=list((outcome.get("registry") or {}).get("history", [])),
@@ -475,8 +458,9 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
         lines.append(e.quota_sentence)
     rec = o.get("recommendation") or {}
     lines.append(_("Recommendation: %(kind)s", kind=label_for(rec.get("kind"))) + " — " + e.recommendation_sentence)
-    for _row, sentence in e.gap_sentences:
-        lines.append("  · " + sentence)
+    if e.gaps and e.gaps.get("labels_joined") is False:
+        lines.append(_("Warning: the criteria file this gap list used could not be read; labels and clauses are missing."))
+    lines.extend(gap_lines_text(e.gap_lines))
     if e.history:
         lines.append(_("History: %(years)s", years="; ".join(
             f"{h['year']} {h['grade'] or '—'}{'' if h['reported'] else ' (' + _('not reported') + ')'}" for h in e.history)))

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
 from registry.access import get_institution_or_404, roles_required
 from registry.assessments import bp, queries
-from registry.assessments.explain import consequence_text, explain, gap_sentence, recommendation_sentence
+from registry.assessments.explain import consequence_text, explain, recommendation_sentence
+from registry.assessments.gap_lines import gap_lines
 from registry.assessments.forms import RunFilterForm
 from registry.assessments.operations import InstitutionFacts, NoSystemInForce, build_inputs, load_facts, systems_in_force
 from registry.extensions import db
+from registry.i18n import is_english
 from registry.models import AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -88,8 +90,9 @@ def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
     inst = get_institution_or_404(res.institution_id)
     history = queries.latest_runs_by_year(inst.id)
-    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome),
-                           report_url=report_url(res.self_report_id), history=history)
+    url = report_url(res.self_report_id)
+    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome, url),
+                           report_url=url, history=history)
 
 
 @bp.route("/recommendations")
@@ -140,9 +143,13 @@ def gaps(institution_id: int):
         inst.is_hardship_area)
     inputs = build_inputs(system, report.values if report else None, facts) if system else {}
     gap = check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year)
-    rows = [(r, gap_sentence(r.to_dict())) for r in gap.rows]
+    url = report_url(report.id if report else None)
+    decls = system.input_set.by_code() if system else {}
+    rows = gap_lines(gap.to_dict(), input_labels={c: d.label_en if is_english() and d.label_en else d.label
+                                                  for c, d in decls.items()},
+                     input_units={c: d.unit for c, d in decls.items()}, report_url=url)
     return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=gap, rows=rows,
-                           report=report, report_url=report_url(report.id if report else None), criteria=crit)
+                           report=report, report_url=url, criteria=crit)
 
 
 @bp.route("/compare")

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from registry.assessments.explain import explain, recommendation_sentence
 from registry.assessments.operations import run_assessment
 from registry.demo.cli import load_demo
-from registry.extensions import db
 from registry.models import AssessmentResult
 from registry.assessments import queries
 
