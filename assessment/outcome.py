@@ -12,7 +12,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
-from assessment.criteria import GapList, GapRow, inputs_dicts
+from assessment.criteria import GapList, GapRow
 from assessment.system import IndicatorSystem, SystemRef
 from assessment.trace import TraceNode, compact_dict, expand_dict, flatten, jsonable
 
@@ -307,7 +307,8 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
         "reference": r.reference, "provisional": r.provisional, "relieved": r.relieved,
         "missing": list(r.missing), "shortfall": _plain(r.shortfall),
         "alternatives": [_gap_row_dict(a) for a in r.alternatives], "zero_denominator": r.zero_denominator,
-        "unit": r.unit, "inputs": inputs_dicts(r.inputs), "gap": _plain(r.gap),
+        "unit": r.unit, "inputs": [{"code": i.code, "value": _plain(i.value), "source": i.source} for i in r.inputs],
+        "gap": _plain(r.gap),
     }
 
 
@@ -441,8 +442,21 @@ def _indicator_dicts_of(trace: Mapping[str, Any]) -> list[dict[str, object]]:
     return out
 
 
+_GAP_TEMPLATES: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+
 def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
     """Criterion code → (its static gap-row fields, the same for its alternatives); None if the file differs."""
+    hit = _GAP_TEMPLATES.get((code, version, sha256))
+    if hit is not None:
+        return hit
+    found = _read_gap_templates(code, version, sha256)
+    if found is not None:
+        _GAP_TEMPLATES[(code, version, sha256)] = found  # the file with this sha256 can only ever say this
+    return found
+
+
+def _read_gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
     from assessment.criteria import load_criteria
     from assessment.errors import SystemNotFoundError
 
@@ -466,22 +480,40 @@ def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | Non
     return templates(criteria.criteria)
 
 
+#: gap-row fields left out of the stored form when they hold these values (restored on expansion)
+_GAP_DEFAULTS: dict[str, Any] = {"relieved": False, "missing": [], "shortfall": None, "alternatives": [],
+                                 "zero_denominator": False, "gap": None, "inputs": []}
+
+
+def _gap_default(key: str) -> Any:
+    value = _GAP_DEFAULTS.get(key)
+    return list(value) if isinstance(value, list) else value
+
+
 def _compact_gaps(gaps: dict[str, Any]) -> dict[str, Any]:
-    found = _gap_templates(gaps["code"], gaps["version"], gaps["sha256"])
-    if found is None:  # not the pinned file: keep every field
-        return gaps
+    """Gap rows without what the criteria file holds or what is at its default, and each figure read
+    stored once for the whole list (``figures``: code → [value, source]; rows keep the codes)."""
+    found = _gap_templates(gaps["code"], gaps["version"], gaps["sha256"]) or {}
+    figures: dict[str, list[Any]] = {}
 
     def rows(rs: list[dict[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
         for r in rs:
             t, alts = tpl.get(r["code"], ({}, {}))
-            row = {k: v for k, v in r.items() if not (k in t and t[k] == v)}
+            row = {k: v for k, v in r.items() if not (k in t and t[k] == v) and not (k in _GAP_DEFAULTS and v == _GAP_DEFAULTS[k])}
             if r["alternatives"]:
                 row["alternatives"] = rows(r["alternatives"], alts)
+            if r["inputs"]:
+                for i in r["inputs"]:
+                    figures.setdefault(i["code"], [i["value"], i["source"]])
+                row["inputs"] = [i["code"] for i in r["inputs"]]
             out.append(row)
         return out
 
-    return {**gaps, "rows": rows(gaps["rows"], found)}
+    compact = {**gaps, "rows": rows(gaps["rows"], found)}
+    if figures:
+        compact["figures"] = figures
+    return compact
 
 
 def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
@@ -489,18 +521,21 @@ def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
     criteria file the stored sha256 names. When that file is not available, ``labels_joined`` is
     set to False and the rows keep only what was stored (the rendering says so instead of printing None)."""
     found = _gap_templates(gaps["code"], int(gaps["version"]), gaps["sha256"])
+    figures = gaps.get("figures") or {}
 
     def rows(rs: list[Mapping[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
         for r in rs:
             t, alts = tpl.get(r["code"], ({}, {}))
-            full = {k: r[k] if k in r else t.get(k) for k in _GAP_KEYS}
+            full = {k: r[k] if k in r else t[k] if k in t else _gap_default(k) for k in _GAP_KEYS}
             full["alternatives"] = rows(r.get("alternatives", []), alts)
-            full["inputs"] = list(r.get("inputs") or ())
+            full["inputs"] = [{"code": i, "value": figures[i][0], "source": figures[i][1]} if isinstance(i, str) else i
+                              for i in r.get("inputs") or ()]
             out.append(full)
         return out
 
-    expanded = {**gaps, "rows": rows(gaps["rows"], found or {})}
+    expanded = {k: v for k, v in gaps.items() if k != "figures"}
+    expanded["rows"] = rows(gaps["rows"], found or {})
     if found is None:
         expanded["labels_joined"] = False
     return expanded
