@@ -17,7 +17,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from registry.i18n import is_english
+from assessment.glossary import public_reference
+from registry.i18n import fmt_figure, is_english
 
 _OPS = {">=": "≥", "<=": "≤", "==": "="}
 
@@ -66,37 +67,21 @@ class GapLine:
 
 
 def value_text(value: Any, unit: str | None = None) -> str:
-    """A figure as people read it: 是/否 for booleans, "—" for nothing, the unit after the number."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple)):
-        return "、".join(value_text(v) for v in value)
-    text = str(value)
-    if isinstance(value, (int, float, Decimal)) or _numeric(text):
-        text = _number(text)
-    return f"{text}{unit}" if unit else text
+    """A figure as people read it (thousands separators, its unit, 是/否, "—" for nothing)."""
+    if isinstance(value, str) and _numeric(value):
+        value = Decimal(value)
+    return fmt_figure(value, unit)
 
 
 def _numeric(text: str) -> bool:
     try:
-        Decimal(text)
+        return Decimal(text).is_finite()
     except Exception:  # noqa: BLE001 — any non-number
         return False
-    return True
-
-
-def _number(text: str) -> str:
-    """"8000.0000" → "8000", "0.5000" → "0.5"; never scientific notation."""
-    d = Decimal(text)
-    if d == d.to_integral_value():
-        return f"{d.quantize(Decimal(1)):f}"
-    return f"{d.normalize():f}"
 
 
 def _share(share: Any) -> str:
-    return f"{_number(str(Decimal(str(share)) * 100))}%"
+    return fmt_figure(Decimal(str(share)) * 100, "%")
 
 
 def gap_lines(gaps: Mapping[str, Any], *, input_labels: Mapping[str, str], input_units: Mapping[str, str | None],
@@ -129,7 +114,7 @@ def _line(row: Mapping[str, Any], meta: tuple[str, int, str], labels: Mapping[st
     elif row.get("missing"):
         names = [labels.get(c, _("the report year")) if c == "report_year" else labels.get(c, c) for c in row["missing"]]
         problem = _("figures missing: %(names)s", names="、".join(names))
-    clause = row.get("reference") or (alternatives[0].clause if alternatives else "") or "—"
+    clause = public_reference(row.get("reference")) or (alternatives[0].clause if alternatives else "") or "—"
     line = GapLine(
         code=str(row.get("code") or ""), label=label, met=met, op=op, required=required, actual=actual, unit=unit,
         gap=None if met else gap, shortfall=None if met else share,
