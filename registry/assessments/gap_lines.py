@@ -105,9 +105,11 @@ def _line(row: Mapping[str, Any], meta: tuple[str, int, str], labels: Mapping[st
     met = bool(row.get("met"))
     shortfall_text = ""
     if not met and gap is not None:
-        shortfall_text = _("short by %(gap)s", gap=value_text(gap, unit))
         if share is not None:
-            shortfall_text += f"（{_share(share)}）"
+            shortfall_text = _("short by %(gap)s (%(share)s of the requirement)", gap=value_text(gap, unit),
+                               share=_share(share))
+        else:
+            shortfall_text = _("short by %(gap)s", gap=value_text(gap, unit))
     problem = ""
     if row.get("zero_denominator"):
         problem = _("nothing to divide by (the denominator is 0)")

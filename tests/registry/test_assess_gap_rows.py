@@ -49,7 +49,7 @@ def test_stored_gap_rows_carry_figures_cells_clause_and_file(app, session, admin
 
         tenants = lines["tenants"]
         assert (tenants.required_text, tenants.actual_text, tenants.met) == ("≥ 50家", "40家", False)
-        assert tenants.shortfall_text == "差 10家（20%）"
+        assert tenants.shortfall_text == "差 10家（为要求的 20.0%）"
         assert [(i.label, i.value_text, i.source) for i in tenants.inputs] == [
             ("在孵企业数", "40家", values["tenants"]["cell"])]
         assert tenants.inputs[0].url == "/reports/x"
@@ -57,8 +57,8 @@ def test_stored_gap_rows_carry_figures_cells_clause_and_file(app, session, admin
         ip = lines["ip"]
         assert ip.required_text == "任一条件" and not ip.met
         alts = {a.code: a for a in ip.alternatives}
-        assert (alts["patent_share"].required_text, alts["patent_share"].actual_text) == ("≥ 50%", "30%")
-        assert (alts["valid_ip_share"].required_text, alts["valid_ip_share"].actual_text) == ("≥ 30%", "20%")
+        assert (alts["patent_share"].required_text, alts["patent_share"].actual_text) == ("≥ 50.0%", "30.0%")
+        assert (alts["valid_ip_share"].required_text, alts["valid_ip_share"].actual_text) == ("≥ 30.0%", "20.0%")
         assert {i.code for i in alts["patent_share"].inputs} == {"tenants_with_patent_apps", "tenants"}
 
         # inputs only the criteria read carry their cell like any other input
@@ -76,12 +76,12 @@ def test_stored_gap_rows_carry_figures_cells_clause_and_file(app, session, admin
     section = page.split('id="gap-list"', 1)[1].split("</section>", 1)[0]
     assert "None" not in section
     row = re.search(r'data-criterion="fund_use_cases".*?</tr>', section, re.S).group(0)
-    assert "≥ 3个" in row and "2个" in row and "差 1个" in row
+    assert "≥ 3个" in row and "2个" in row and "差 1个（为要求的 33.3%）" in row
     assert f'href="/reports/{inst.id}/2019/v1"' in row and values["fund_use_cases"]["cell"] in row
     assert crit_sha_prefix(gaps["sha256"]) in row and "国科发区〔2018〕300号" in row
     ip_row = re.search(r'data-criterion="ip".*?</tr>', section, re.S).group(0)
     assert 'data-alternative="patent_share"' in ip_row and 'data-alternative="valid_ip_share"' in ip_row
-    assert "30%" in ip_row and "20%" in ip_row
+    assert "实际 30.0%" in ip_row and "实际 20.0%" in ip_row and "差 20.0%（为要求的 40.0%）" in ip_row
 
 
 def crit_sha_prefix(sha: str) -> str:
