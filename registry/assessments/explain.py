@@ -436,7 +436,8 @@ def explain(outcome: Mapping[str, Any], report_url: str | None = None) -> Explan
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
                                                         rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
         gaps=gaps, gap_lines=gap_lines(gaps, input_labels=input_labels, input_units={c: d.unit for c, d in decls.items()},
-                                       report_url=report_url) if gaps else [],
+                                       report_url=report_url,
+                                       criteria_title=_pick(criteria.title, criteria.title_en) if criteria else "") if gaps else [],
         missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
                  for m in outcome.get("missing", [])],
         history=list((outcome.get("registry") or {}).get("history", [])),

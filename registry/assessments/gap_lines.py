@@ -60,7 +60,8 @@ class GapLine:
     relieved: bool  #: the hardship-area relief lowered the requirement
     problem: str  #: why no figure could be measured ("" when one was)
     alternatives: tuple[GapLine, ...]
-    criteria_source: str
+    criteria_title: str  #: the criteria set's title, for people ("国家级科技企业孵化器认定条件（综合孵化器）")
+    criteria_source: str  #: its file name (for exports and audits)
     criteria_version: int
     criteria_sha256: str
     sentence: str
@@ -85,13 +86,15 @@ def _share(share: Any) -> str:
 
 
 def gap_lines(gaps: Mapping[str, Any], *, input_labels: Mapping[str, str], input_units: Mapping[str, str | None],
-              report_url: str | None = None) -> list[GapLine]:
-    """Every row of a gap list (its stored/`to_dict` form) as a `GapLine`."""
-    meta = (str(gaps.get("source") or gaps.get("code") or ""), int(gaps.get("version") or 0), str(gaps.get("sha256") or ""))
+              report_url: str | None = None, criteria_title: str = "") -> list[GapLine]:
+    """Every row of a gap list (its stored/`to_dict` form) as a `GapLine`; `criteria_title` names the
+    criteria set the list was checked against (its pinned content's title)."""
+    meta = (criteria_title or "—", str(gaps.get("source") or ""), int(gaps.get("version") or 0),
+            str(gaps.get("sha256") or ""))
     return [_line(r, meta, input_labels, input_units, report_url) for r in gaps.get("rows", [])]
 
 
-def _line(row: Mapping[str, Any], meta: tuple[str, int, str], labels: Mapping[str, str],
+def _line(row: Mapping[str, Any], meta: tuple[str, str, int, str], labels: Mapping[str, str],
           units: Mapping[str, str | None], report_url: str | None) -> GapLine:
     label = (row.get("label_en") if is_english() and row.get("label_en") else row.get("label")) or \
         _("(label not available: the criteria file this result used could not be read)")
@@ -123,8 +126,8 @@ def _line(row: Mapping[str, Any], meta: tuple[str, int, str], labels: Mapping[st
         required_text=_("any one of the alternatives") if either_or else f"{op} {value_text(required, unit)}",
         actual_text="" if either_or else value_text(actual, unit), shortfall_text=shortfall_text,
         inputs=inputs, clause=clause, provisional=bool(row.get("provisional")), relieved=bool(row.get("relieved")),
-        problem=problem, alternatives=alternatives, criteria_source=meta[0], criteria_version=meta[1],
-        criteria_sha256=meta[2], sentence="",
+        problem=problem, alternatives=alternatives, criteria_title=meta[0], criteria_source=meta[1],
+        criteria_version=meta[2], criteria_sha256=meta[3], sentence="",
     )
     return _with_sentence(line)
 
@@ -174,6 +177,6 @@ def gap_lines_text(lines: Sequence[GapLine]) -> list[str]:
                                         source=i.source_text))
         out.append("      " + _("Source clause: %(reference)s", reference=line.clause)
                    + (" · " + _("provisional") if line.provisional else ""))
-        out.append("      " + _("Criteria file %(source)s, version %(version)s, sha256 %(sha)s", source=line.criteria_source,
+        out.append("      " + _("Criteria %(title)s, version %(version)s, sha256 %(sha)s", title=line.criteria_title,
                                 version=line.criteria_version, sha=line.criteria_sha256))
     return out

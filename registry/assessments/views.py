@@ -193,7 +193,8 @@ def gaps(institution_id: int):
     decls = system.input_set.by_code() if system else {}
     rows = gap_lines(gap.to_dict(), input_labels={c: d.label_en if is_english() and d.label_en else d.label
                                                   for c, d in decls.items()},
-                     input_units={c: d.unit for c, d in decls.items()}, report_url=url)
+                     input_units={c: d.unit for c, d in decls.items()}, report_url=url,
+                     criteria_title=crit.title_en if is_english() and crit.title_en else crit.title)
     return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=gap, rows=rows,
                            report=report, report_url=url, criteria=crit)
 

@@ -69,7 +69,8 @@ def test_stored_gap_rows_carry_figures_cells_clause_and_file(app, session, admin
 
         text = "\n".join(explanation_lines(e))
         assert "None" not in text
-        assert f"条件文件 {crit.source}，第 {crit.version} 版，sha256 {crit.sha256}" in text
+        assert f"认定条件《{crit.title}》，第 {crit.version} 版，sha256 {crit.sha256}" in text
+        assert all(line.criteria_title == crit.title for line in lines.values())
         assert f"在孵企业数 = 40家（来源：{values['tenants']['cell']}）" in text
 
     page = admin_client.get(f"/assessments/results/{res.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
