@@ -108,6 +108,7 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
     #: the rule that produced a recommendation (assessment/decisions.py)
     "recommendation_rule": _kind({
         "veto": ("触发一票否决", "Veto item triggered"),
+        "veto-rectify": ("一票否决项须限期整改", "Veto item requires rectification"),
         "no-criteria": ("无适用的认定条件", "No recognition criteria apply"),
         "criteria-met": ("已满足认定条件", "Recognition criteria met"),
         "criteria-unmet": ("未满足认定条件", "Recognition criteria not met"),

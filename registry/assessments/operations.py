@@ -31,6 +31,7 @@ from assessment import (
     Standing,
     SystemNotFoundError,
     apply_quota,
+    decide,
     evaluate,
     load_system,
     system_versions,
@@ -484,12 +485,14 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
         for n, (f, system) in enumerate(todo, 1):
             report = reports.get(f.id)
             inputs = build_inputs(system, report[1] if report else None, f, reviewed.get(f.id))
-            outcomes.append((f, evaluate(system, year, inputs, standing=f.standing(), history=history[f.id])))
+            outcomes.append((f, evaluate(system, year, inputs, standing=f.standing(), history=history[f.id],
+                                         decide=False)))
             if n % 200 == 0:
                 bar.update(200)
         bar.update(len(todo) % 200)
 
-    outcomes = _with_quota(outcomes, systems)
+    # the quota settles each grade first; only then is anything recommended (from the final grade)
+    outcomes = [(f, decide(o)) for f, o in _with_quota(outcomes, systems)]
     timings["evaluate"], cpu["evaluate"] = time.perf_counter() - clock, time.process_time() - cpu_clock
     clock, cpu_clock = time.perf_counter(), time.process_time()
 

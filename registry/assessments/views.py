@@ -18,8 +18,9 @@ from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for
 from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
-from registry.assessments.explain import change_sentence, explain, gap_sentence, notice_sentence, recommendation_sentence
+from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm, VoidRunForm
+from registry.assessments.gap_lines import gap_lines
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -30,6 +31,7 @@ from registry.assessments.operations import (
 )
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.i18n import is_english
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -54,7 +56,7 @@ def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
             "notice_sentence": notice_sentence, "change_sentence": change_sentence,
             "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
-            "started_by_name": started_by_name}
+            "started_by_name": started_by_name, "consequence_text": consequence_text}
 
 
 def started_by_name(run: AssessmentRun) -> str:
@@ -134,9 +136,9 @@ def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
     inst = get_institution_or_404(res.institution_id)
     history = queries.latest_runs_by_year(inst.id)
-    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome),
-                           report_url=report_url(res.self_report_id), history=history,
-                           run=db.session.get(AssessmentRun, res.run_id))
+    url = report_url(res.self_report_id)
+    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome, url),
+                           report_url=url, history=history, run=db.session.get(AssessmentRun, res.run_id))
 
 
 @bp.route("/recommendations")
@@ -187,9 +189,14 @@ def gaps(institution_id: int):
         inst.is_hardship_area)
     inputs = build_inputs(system, report.values if report else None, facts) if system else {}
     gap = check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year)
-    rows = [(r, gap_sentence(r.to_dict())) for r in gap.rows]
+    url = report_url(report.id if report else None)
+    decls = system.input_set.by_code() if system else {}
+    rows = gap_lines(gap.to_dict(), input_labels={c: d.label_en if is_english() and d.label_en else d.label
+                                                  for c, d in decls.items()},
+                     input_units={c: d.unit for c, d in decls.items()}, report_url=url,
+                     criteria_title=crit.title_en if is_english() and crit.title_en else crit.title)
     return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=gap, rows=rows,
-                           report=report, report_url=report_url(report.id if report else None), criteria=crit)
+                           report=report, report_url=url, criteria=crit)
 
 
 @bp.route("/compare")
