@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).absolute().parent.parent))
 
-from assessment import Input, PastOutcome, Standing, apply_quota, evaluate, load_system
+from assessment import Input, PastOutcome, Standing, apply_quota, decide, evaluate, load_system
 
 HEADER: dict[str, Any] = dict(
     org_name="示例", uscc="91110000600037341L", legal_form="enterprise", town_or_park="songshanhu",
@@ -112,10 +112,10 @@ def main() -> None:
     verdict = "OK" if headline >= TARGET else "SLOW"
     print(f"\n| job | median /s per core | target | verdict |\n|---|---:|---|---|\n"
           f"| engine: evaluate + stored trace | {headline:,.0f} | ≥ {TARGET:,} | {verdict} |")
-    cohort = [evaluate(system, 2019, inputs, standing=s, history=history) for inputs, s in zip(reports, standings)]
+    cohort = [evaluate(system, 2019, inputs, standing=s, history=history, decide=False) for inputs, s in zip(reports, standings)]
     start = time.perf_counter()
-    apply_quota(cohort, system)
-    print(f"apply_quota over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")
+    cohort = [decide(o) for o in apply_quota(cohort, system)]
+    print(f"apply_quota, then decide, over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")
     if args.json:
         args.json.write_text(json.dumps({"median": headline, "verdict": verdict, "figures": figures}, indent=1))
 

@@ -446,7 +446,7 @@ def print_table(db: str, rows: list[Row], missing: list[str], load_before: str, 
     print()
     print(f"Pages on {db.split('@')[-1]}; load average {load_before} → {load_after}; target p95 ≤ {TARGET_MS:.0f} ms "
           f"and ≤ {ANCHOR_FACTOR:.0f}× the anchor's p95 (anchor p95, median over page kinds: {anchor_p95:.1f} ms)")
-    print(f"| page | account | median ms | p95 ms | anchor median / p95 ms | p95 ÷ anchor p95 | verdict |")
+    print("| page | account | median ms | p95 ms | anchor median / p95 ms | p95 ÷ anchor p95 | verdict |")
     print("|---|---|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r.kind} | {r.account} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {r.anchor_median_ms:.1f} / "

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 
-from registry.extensions import db
 from registry.institutions.operations import add_tenancy, end_tenancy, get_or_create_firm, update_institution
 from registry.models import Institution, Tenancy, TenancyDayCount
 from registry.stats.queries import tenancy_counts, tenancy_counts_scan
