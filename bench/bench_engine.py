@@ -117,7 +117,9 @@ def main() -> None:
     cohort = [decide(o) for o in apply_quota(cohort, system)]
     print(f"apply_quota, then decide, over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")
     if args.json:
-        args.json.write_text(json.dumps({"median": headline, "verdict": verdict, "figures": figures}, indent=1))
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        args.json.write_text(json.dumps({"median": headline, "verdict": verdict, "figures": figures, "load": load},
+                                        indent=1))
 
 
 if __name__ == "__main__":
