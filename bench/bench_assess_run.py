@@ -9,7 +9,11 @@ values are generated from each system's declared inputs. Then times a run over t
     PYTHONPATH=. python bench/bench_assess_run.py --db postgresql+psycopg://postgres@127.0.0.1:5432/fuhua_bench_assess
     PYTHONPATH=. python bench/bench_assess_run.py --db sqlite:////tmp/fuhua_bench_assess.sqlite
 
-Target: ≤ 30 s for the run on PostgreSQL. THE DATABASE IS WIPED. Prints figures; asserts nothing.
+Also times explaining a stored result (read the row, parse the pinned rule files stored by the run,
+render every sentence): cold (the process has parsed nothing yet, as a fresh worker) and warm.
+
+Targets: ≤ 30 s for the run on PostgreSQL; ≤ 50 ms to explain a stored result. THE DATABASE IS WIPED.
+Prints figures and a verdict; asserts nothing.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ def main() -> None:
             "SELECT avg(length(CAST(outcome AS TEXT))), count(*) FROM assessment_results")).one()
         print(f"stored outcome JSON: {float(stored[0]):,.0f} characters on average over {stored[1]:,} results")
         bench_to_dict(args.year)
+        bench_explain(app, args.year)
         db.session.remove()
         db.engine.dispose()
 
@@ -274,6 +279,46 @@ def bench_to_dict(year: int) -> None:
                 fn(o)
             best = max(best, len(outcomes) / (time.process_time() - c0))
         print(f"{name}: best {best:,.0f}/s per core over {len(outcomes)} outcomes (CPU time)")
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def bench_explain(app: Any, year: int, n: int = 60) -> None:
+    """Explain `n` stored results of the year's latest run, as the result page and `assess explain` do."""
+    from sqlalchemy import func, select
+
+    from assessment import rulefiles
+    from assessment.system import _clear_caches
+    from registry.assessments.explain import explain, explanation_lines
+    from registry.assessments.queries import result_with_outcome
+    from registry.extensions import db
+    from registry.models import AssessmentResult, AssessmentRun
+
+    run_id = db.session.scalar(select(func.max(AssessmentRun.id)).where(AssessmentRun.year == year))
+    ids = db.session.scalars(select(AssessmentResult.id).where(AssessmentResult.run_id == run_id)
+                             .order_by(AssessmentResult.id)).all()
+    sample = random.Random(year).sample(list(ids), min(n, len(ids)))
+    for label, cold in (("cold (pinned files read from the database and parsed)", True), ("warm", False)):
+        times = []
+        with app.test_request_context():
+            for rid in sample:
+                db.session.expunge_all()
+                if cold:
+                    rulefiles._SYSTEMS.clear()
+                    rulefiles._CRITERIA.clear()
+                    _clear_caches()
+                t0 = time.perf_counter()
+                res = result_with_outcome(rid)
+                lines = explanation_lines(explain(res.outcome))
+                times.append((time.perf_counter() - t0) * 1000)
+                assert lines
+        med, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
+        verdict = "OK" if med <= 50 else "OVER TARGET"
+        print(f"explain a stored result, {label}: median {med:.1f} ms, p95 {p95:.1f} ms over {len(times)} results "
+              f"(load average {os.getloadavg()[0]:.2f}) — target ≤ 50 ms: {verdict}")
+
 
 if __name__ == "__main__":
     main()
