@@ -258,3 +258,28 @@ def run_files(run_id: int) -> list[StoredRuleFile]:
     rows = db.session.scalars(select(StoredRuleFile).join(RunRuleFile, RunRuleFile.sha256 == StoredRuleFile.sha256)
                               .where(RunRuleFile.run_id == run_id))
     return sorted(rows, key=lambda r: (order.get(r.kind, 9), r.path))
+
+
+def warm_pinned() -> int:
+    """Parse every stored system and criteria file once (a worker's start), so no explanation pays for it.
+
+    Rule files are few (each content is stored once, however many runs used it). Returns how many were parsed.
+    """
+    n = 0
+    pairs: set[tuple[str, str | None]] = set()
+    for systems in db.session.scalars(select(AssessmentRun.systems)):
+        for s in systems or ():
+            pairs.add((s["sha256"], s.get("inputs_sha256")))
+    for sha, inputs_sha in sorted(pairs, key=lambda p: (p[0], p[1] or "")):
+        try:
+            load_pinned_system(sha, inputs_sha)
+            n += 1
+        except (PinnedFileError, SystemDefinitionError):
+            continue
+    for sha in db.session.scalars(select(StoredRuleFile.sha256).where(StoredRuleFile.kind == "criteria")):
+        try:
+            load_pinned_criteria(sha)
+            n += 1
+        except (PinnedFileError, SystemDefinitionError):
+            continue
+    return n
