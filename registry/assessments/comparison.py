@@ -120,13 +120,14 @@ def facts_of(result_id: int, outcome: Mapping[str, Any], row: Any) -> Facts:
         outcome.get("quota"))
 
 
-def _run_facts(run_id: int) -> tuple[dict[int, Facts], dict[int, tuple[str, str]]]:
+def _run_facts(run_id: int, scope: Any = None) -> tuple[dict[int, Facts], dict[int, tuple[str, str]]]:
     rows = db.session.execute(
         select(AssessmentResult.id, AssessmentResult.institution_id, AssessmentResult.score, AssessmentResult.grade,
                AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
                AssessmentResult.system_sha256, AssessmentResult.outcome, Institution.uscc, Institution.name)
         .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.run_id == run_id).execution_options(yield_per=CHUNK))
+        .where(AssessmentResult.run_id == run_id, *(() if scope is None else (scope,)))
+        .execution_options(yield_per=CHUNK))
     facts: dict[int, Facts] = {}
     names: dict[int, tuple[str, str]] = {}
     for r in rows:
@@ -219,13 +220,13 @@ def _explain(c: Change, fa: Facts, fb: Facts, rules: _Rules) -> None:
         c.reasons.append(("file-only", system_changes))
 
 
-def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
-    """Every institution assessed by both runs whose results or rule files differ, and why.
+def compare_runs(a: AssessmentRun, b: AssessmentRun, scope: Any = None) -> Comparison:
+    """Every institution (within `scope`, a registry.access.scoped clause) assessed by both runs whose results or rule files differ, and why.
 
     Reads both runs' stored outcomes in chunks; the rules come from the pinned files.
     """
-    fa_all, names_a = _run_facts(a.id)
-    fb_all, names_b = _run_facts(b.id)
+    fa_all, names_a = _run_facts(a.id, scope)
+    fb_all, names_b = _run_facts(b.id, scope)
     rules = _Rules()
     changes: list[Change] = []
     file_only: list[Change] = []

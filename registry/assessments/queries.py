@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import undefer
 
 from registry.extensions import db
@@ -15,14 +15,14 @@ GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
 
 
-def run_counts(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """run id → {grade or "none": count} in one query."""
+def run_counts(run_ids: Sequence[int], scope: ColumnElement[bool] | None = None) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count} in one query; `scope` (registry.access.scoped) limits what is counted."""
     out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
     if not run_ids:
         return out
     for rid, grade, n in db.session.execute(
             select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
-            .where(AssessmentResult.run_id.in_(run_ids)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+            .where(AssessmentResult.run_id.in_(run_ids), *_scope(scope)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
         out[rid][grade or "none"] = n
     return out
 
@@ -37,8 +37,14 @@ def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
     return counts
 
 
+def _scope(scope: ColumnElement[bool] | None) -> tuple[ColumnElement[bool], ...]:
+    """The where-clause of registry.access.scoped(AssessmentResult.institution_id), if any."""
+    return () if scope is None else (scope,)
+
+
 def _filtered(stmt: Any, *, grade: str | None = None, recommendation: str | None = None,
-              category: str | None = None) -> Any:
+              category: str | None = None, scope: ColumnElement[bool] | None = None) -> Any:
+    stmt = stmt.where(*_scope(scope))
     if grade == "none":
         stmt = stmt.where(AssessmentResult.grade.is_(None))
     elif grade:
@@ -101,10 +107,10 @@ def assessed_years() -> list[int]:
                                    .order_by(AssessmentRun.year.desc())))
 
 
-def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest non-void run of `year` that assessed it."""
+def latest_results_for_year(year: int, scope: ColumnElement[bool] | None = None) -> list[tuple[AssessmentResult, Institution]]:
+    """Each institution's result from the latest non-void run of `year` that assessed it (within `scope`)."""
     latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year, not_void()).group_by(AssessmentResult.institution_id).subquery())
+              .where(AssessmentResult.year == year, not_void(), *_scope(scope)).group_by(AssessmentResult.institution_id).subquery())
     rows = db.session.execute(
         select(AssessmentResult, Institution)
         .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
-from registry.access import get_institution_or_404, roles_required
+from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
 from registry.assessments.explain import (
@@ -38,7 +38,7 @@ from registry.assessments.operations import (
 )
 from registry.errors_domain import RegistryError
 from registry.extensions import db
-from registry.models import AssessmentRun, Institution, Role, SelfReport, User
+from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
 PER_PAGE = 50
@@ -79,7 +79,7 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs])
+    counts = queries.run_counts([r.id for r in runs], scoped(AssessmentResult.institution_id))
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
@@ -88,9 +88,10 @@ def index():
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
     form = RunFilterForm(request.args, meta={"csrf": False})
-    filters = {"grade": None, "recommendation": None, "category": None}
+    filters: dict[str, Any] = {"grade": None, "recommendation": None, "category": None}
     if form.validate():
         filters = {k: getattr(form, k).data or None for k in filters}
+    filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
     page = max(request.args.get("page", 1, type=int), 1)
@@ -140,7 +141,7 @@ def result(result_id: int):
 def recommendations():
     years = queries.assessed_years()
     year = request.args.get("year", type=int) or queries.default_year() or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year)
+    rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
     groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
     groups["none"] = []
     for res, inst in rows:
@@ -198,5 +199,5 @@ def compare():
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = compare_runs(ra, rb)
+        cmp = compare_runs(ra, rb, scoped(AssessmentResult.institution_id))
     return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)

@@ -46,7 +46,7 @@ AUDITED_TABLES: frozenset[str] = frozenset({
 
 #: columns never recorded: bookkeeping that changes on every login or save
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"failed_logins", "locked_until", "last_login_at"}),
+    "users": frozenset({"last_login_at"}),
 }
 IGNORED_EVERYWHERE = frozenset({"updated_at"})
 #: columns whose change is recorded but not their value

@@ -128,7 +128,7 @@ def preview(upload_id: int):  # noqa: ANN201
 def _preview(stored: Upload, institution: Institution, year: int, spec: importers.TemplateSpec,
              report: importers.ImportReport):  # noqa: ANN202
     named = operations.sees_other_carriers(current_user)
-    duplicates = operations.duplicate_issues(report, institution, year, named=named)
+    duplicates = operations.duplicate_issues(report, institution, year, named=named, viewer=current_user)
     issues = report.issues + duplicates
     last_year = queries.last_year_values(institution.id, year)
     confirm = None
@@ -178,7 +178,7 @@ def versions(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
     rows = queries.versions(institution.id, year)
     current = next((r for r in rows if r.is_current), None)
-    duplicates = operations.stored_duplicates(current) if current is not None else []
+    duplicates = operations.stored_duplicates(current, current_user) if current is not None else []
     users = {u.id: u for u in db.session.scalars(db.select(User).where(
         User.id.in_({r.submitted_by_id for r in rows if r.submitted_by_id}
                     | {u.uploaded_by_id for u in queries.uploads(institution.id, year) if u.uploaded_by_id})))}

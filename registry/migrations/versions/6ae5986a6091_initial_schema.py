@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4de0014ef33a
+Revision ID: 6ae5986a6091
 Revises: 
-Create Date: 2026-12-02 06:08:30.920072
+Create Date: 2026-12-02 06:13:34.409880
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '4de0014ef33a'
+revision = '6ae5986a6091'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -66,6 +66,7 @@ def upgrade():
     )
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.create_index('ix_login_failures_ip_at', ['ip', 'at'], unique=False)
+        batch_op.create_index('ix_login_failures_username_at', ['username', 'at'], unique=False)
 
     op.create_table('towns',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -164,8 +165,6 @@ def upgrade():
     sa.Column('institution_id', sa.Integer(), nullable=True),
     sa.Column('affiliation_id', sa.Integer(), nullable=True),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -363,7 +362,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['supersedes_id'], ['self_reports.id'], name=op.f('fk_self_reports_supersedes_id_self_reports')),
     sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_self_reports_upload_id_uploads')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_self_reports')),
-    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version')
+    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version'),
+    sa.UniqueConstraint('upload_id', name='uq_self_reports_upload_id')
     )
     with op.batch_alter_table('self_reports', schema=None) as batch_op:
         batch_op.create_index('ix_self_reports_year_current', ['year', 'is_current', 'institution_id'], unique=False)
@@ -528,6 +528,7 @@ def downgrade():
     op.drop_table('zones')
     op.drop_table('towns')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failures_username_at')
         batch_op.drop_index('ix_login_failures_ip_at')
 
     op.drop_table('login_failures')
