@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6ae5986a6091
+Revision ID: 7f57e541a23a
 Revises: 
-Create Date: 2026-12-02 06:13:34.409880
+Create Date: 2026-12-02 06:34:47.816381
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '6ae5986a6091'
+revision = '7f57e541a23a'
 down_revision = None
 branch_labels = None
 depends_on = None
