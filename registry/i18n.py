@@ -17,9 +17,13 @@ def select_locale() -> str:
     Babel parses "zh_CN" as "zh_Hans_CN" (it adds the script), so the catalogue lives in
     translations/zh_Hans_CN.
     """
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line: the shell's language (LANG=en* → English)
+        from registry.labels import current_locale
+
+        return "en" if current_locale() == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in supported:
         session["lang"] = chosen
