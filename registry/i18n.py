@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
         from registry.labels import term
 
         return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label,
-                "term": term}
+                "term": term, "language_url": language_url, "town_name": town_name}
 
 
 def _local(value: datetime) -> datetime:
@@ -56,6 +56,21 @@ def _local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(ZoneInfo(DISPLAY_TIMEZONE))
+
+
+def town_name(town: Any) -> str:
+    """A town's name in the page's language (towns carry an English name beside the Chinese one)."""
+    if town is None:
+        return "—"
+    return (getattr(town, "name_en", None) or town.name) if is_english() else town.name
+
+
+def language_url(lang: str) -> str:
+    """The current page in another language: same path, same filters, only `lang` changed."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return f"{request.path}?{urlencode(args)}"
 
 
 def fmt_date(value: Any) -> str:
