@@ -189,6 +189,7 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
         "invalid-combination": ("填报内容相互矛盾", "Contradictory answers"),
         "implausible-jump": ("与上年相比变化异常", "Unusual change from last year"),
         "wrong-year": ("报告年度不符", "Wrong report year"),
+        "report-year-mismatch": ("报告年度与模板不符", "Report year differs from the template's"),
         "wrong-institution": ("机构不符", "Another institution's file"),
         "no-credit-code": ("缺少统一社会信用代码", "No credit code"),
         "unknown-institution": ("未登记的机构", "Institution not registered"),

@@ -12,6 +12,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlsxWorkbook
 
+from assessment import glossary
 from importers.issues import Issue
 from importers.report import ImportReport, RosterReport
 from importers.workbook import Workbook, read_workbook
@@ -86,7 +87,7 @@ def _summary(wb: XlsxWorkbook, report: ImportReport | RosterReport) -> None:
     for c in range(1, len(headers) + 1):
         ws.cell(row=3, column=c).font = Font(bold=True)
     for n, issue in enumerate(report.issues, start=1):
-        ws.append([n, _SEVERITY_ZH[issue.severity], issue.code, issue.sheet or "（文件）", issue.cell or "",
+        ws.append([n, _SEVERITY_ZH[issue.severity], glossary.zh("issue_kind", issue.code), issue.sheet or "（文件）", issue.cell or "",
                    issue.label or "", issue.value or "", issue.message("zh_CN")])
         fill = ERROR_FILL if issue.severity == "error" else WARNING_FILL
         ws.cell(row=ws.max_row, column=2).fill = fill

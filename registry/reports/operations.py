@@ -314,6 +314,31 @@ def file_credit_code(workbook: importers.Workbook) -> str | None:
     return None
 
 
+def credit_code_issue(workbook: importers.Workbook) -> importers.Issue:
+    """Why the header's credit code cannot name the institution: the sheet or row is missing, the
+    cell is empty, or the code is malformed (said at the cell, with what is wrong, as for tenants)."""
+    from importers.cells import column_letter
+    from importers.converters import Problem, normalise_uscc
+    from importers.issues import MISSING_SHEET, REQUIRED
+
+    sheet = workbook.sheet(KV_SHEET)
+    if sheet is None:
+        return importers.Issue(MISSING_SHEET, sheet=KV_SHEET,
+                               params={"year": _file_year(workbook) or "", "sheet": KV_SHEET})
+    for r, row in enumerate(sheet.rows):
+        if row and isinstance(row[CODE_COL], str) and row[CODE_COL].strip() == "uscc":
+            raw = sheet.get(r, VALUE_COL)
+            label = str(sheet.get(r, 1) or "统一社会信用代码")
+            cell = f"{column_letter(VALUE_COL)}{r + 1}"
+            if raw is None or str(raw).strip() == "":
+                return importers.Issue(REQUIRED, sheet=KV_SHEET, cell=cell, field="uscc", label=label)
+            problem = normalise_uscc(raw)
+            if isinstance(problem, Problem):
+                return importers.Issue(problem.type, sheet=KV_SHEET, cell=cell, field="uscc", label=label,
+                                       value=str(raw), params=dict(problem.params))
+    return importers.Issue(reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)
+
+
 def _file_year(workbook: importers.Workbook) -> int | None:
     meta = read_identity(workbook) or {}
     try:
@@ -338,8 +363,7 @@ def import_file(data: bytes, filename: str, *, year: int | None = None, dry_run:
         return FileResult(filename, parsed)
     code = file_credit_code(parsed)
     if code is None:
-        return FileResult(filename, _refused(filename, sha256, importers.Issue(
-            reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)))
+        return FileResult(filename, _refused(filename, sha256, credit_code_issue(parsed)))
     institution = db.session.scalar(select(Institution).where(Institution.uscc == code))
     if institution is None:
         return FileResult(filename, _refused(filename, sha256, importers.Issue(
