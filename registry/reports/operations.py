@@ -67,13 +67,45 @@ def prefill_for(institution: Institution, spec: importers.TemplateSpec) -> dict[
     return {k: v for k, v in values.items() if k in codes and v is not None}
 
 
+def tenant_rows_for(institution: Institution, spec: importers.TemplateSpec) -> dict[str, list[dict[str, object]]]:
+    """The tenants table as the registry knows it: every firm hosted during the year, with last year's
+    reported figures beside the registry's name, code and dates, so the clerk corrects and adds."""
+    from registry.models import Firm, Tenancy
+
+    table = next((t for t in spec.tables if t.code == "tenants" and t.key == "uscc"), None)
+    if table is None:
+        return {}
+    start, end = dt.date(spec.year, 1, 1), dt.date(spec.year, 12, 31)
+    hosted = db.session.execute(
+        select(Firm.name, Firm.uscc, Firm.established_on, Tenancy.entered_on)
+        .join(Tenancy, Tenancy.firm_id == Firm.id)
+        .where(Tenancy.carrier_id == institution.id, Tenancy.entered_on <= end,
+               (Tenancy.exited_on.is_(None)) | (Tenancy.exited_on >= start))
+        .order_by(Tenancy.entered_on, Firm.name)).all()
+    last = queries.last_year_rows(institution.id, spec.year, table.code)
+    columns = {c.code: c for c in table.columns}
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for name, uscc, established_on, entered_on in hosted:
+        if uscc in seen:
+            continue
+        seen.add(uscc)
+        row = {code: queries.typed_value(columns[code], text) for code, text in last.get(uscc, {}).items()
+               if code in columns}
+        row.update({k: v for k, v in {"name": name, "uscc": uscc, "established_on": established_on,
+                                       "entered_on": entered_on}.items() if k in columns and v is not None})
+        rows.append(row)
+    return {table.code: rows[:table.max_rows]}
+
+
 def build_template_for(institution: Institution | None, year: int, *, category: str | None = None,
                        subclass: str | None = None) -> tuple[bytes, str]:
     """The template bytes and a download name; for an institution, header pre-filled and last year beside."""
     if institution is not None:
         spec = spec_for(institution, year)
         last = queries.typed_last_year(spec, queries.last_year_values(institution.id, year))
-        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last)
+        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last,
+                                        rows=tenant_rows_for(institution, spec))
         return data, f"{year}年度自评报表_{institution.name}_{institution.uscc}.xlsx"
     assert category is not None
     try:

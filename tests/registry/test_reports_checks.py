@@ -117,3 +117,38 @@ def test_last_years_figure_is_compared_with_last_years_report_of_the_same_field(
     assert "inc_revenue_total" in flagged  # +65 % against last year's total is a real jump
     last_year["inc_revenue_total"] = "500"
     assert "inc_revenue_total_prev" in {i.field for i in _plausibility(spec, report_now, last_year)}
+
+
+def test_the_template_lists_the_registrys_tenants_with_last_years_figures(app, inst, admin_client):
+    """The clerk downloads a tenants sheet already holding the firms hosted that year; it imports as is."""
+    import datetime as dt
+
+    from registry.institutions.operations import add_tenancy, get_or_create_firm
+    from registry.models import SelfReport
+    from tests.factories import make_uscc
+
+    with app.app_context():
+        institution = db.session.get(Institution, inst)
+        firms = [get_or_create_firm(name=f"东莞示例在孵企业{i}", uscc=make_uscc(), established_on=dt.date(2016, 3, i + 1))
+                 for i in range(3)]
+        add_tenancy(institution, firms[0], entered_on=dt.date(2017, 5, 1))
+        add_tenancy(institution, firms[1], entered_on=dt.date(2018, 2, 1))
+        add_tenancy(institution, firms[2], entered_on=dt.date(2014, 1, 1), exited_on=dt.date(2017, 12, 31),
+                    exit_reason="graduated", graduation_criterion="high_tech")  # gone before the year
+        db.session.add(SelfReport(institution_id=inst, year=YEAR - 1, version=1, is_current=True, source="cli",
+                                  values={}, tables={"tenants": [{
+                                      "uscc": {"value": firms[0].uscc}, "name": {"value": "旧名称"},
+                                      "revenue": {"value": "712345.60"}, "employees": {"value": "37"},
+                                      "is_hte": {"value": "true"}}]}))
+        db.session.commit()
+        codes = [f.uscc for f in firms]
+    data = admin_client.get(f"/reports/{inst}/{YEAR}/template").data
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["在孵企业"]
+    header = [c.value for c in sheet[2]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=4) if row[0].value]
+    assert [r["uscc"] for r in rows] == codes[:2]  # hosted during the year, in order of entry; not the graduate
+    first = rows[0]
+    assert first["name"] == "东莞示例在孵企业0"  # the registry's name wins over last year's text
+    assert first["revenue"] == pytest.approx(712345.60) and first["employees"] == 37 and first["is_hte"] == "是"
+    assert first["entered_on"].date() == dt.date(2017, 5, 1)
+    assert rows[1]["revenue"] is None  # no figures last year: left for the clerk
