@@ -150,6 +150,10 @@ def fmt_figure(value: Any, unit: str | None = None, digits: int | None = None) -
         return str(value)
     if digits is None:
         digits = 1 if unit == "%" else min(max(-number.as_tuple().exponent, 0), 2) if number.is_finite() else 0
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if number.is_finite():  # half up, as published score sheets round (Babel would round half to even)
+        number = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     text = format_decimal(number, format="#,##0." + "0" * digits if digits else "#,##0")
     if unit == "%":
         return text + "%"

@@ -262,10 +262,10 @@ def indicator_sentences(ic: IndicatorChange) -> list[str]:
     """Why one indicator's points differ: the rule change and the figures it read."""
     from flask_babel import gettext as _
 
-    from registry.assessments.explain import change_sentence
+    from registry.assessments.explain import change_sentence, figure_text
 
     out = [_("Rule changed: %(change)s", change=change_sentence(ch)) for ch in ic.rule_changes]
-    out += [_("Figure %(label)s: %(a)s → %(b)s", label=label, a="—" if a is None else a, b="—" if b is None else b)
+    out += [_("Figure %(label)s: %(a)s → %(b)s", label=label, a=figure_text(a), b=figure_text(b))
             for _code, label, a, b in ic.input_changes]
     if not out:
         out.append(_("Neither this indicator's rule nor its figures changed (see the figures above)."))

@@ -201,3 +201,17 @@ def test_english_pages_use_english_town_names_plurals_and_punctuation(demo: tupl
     assert "1 problems" not in preview and not re.search(r"\b1 errors\b", preview)
     chrome = visible_text(client.get("/assessments/").get_data(as_text=True))
     assert not re.search(r"[、，。；：（）【】]", chrome), chrome[:500]  # “” are English quotes too
+
+
+def test_the_preview_shows_the_value_as_understood_and_what_was_typed(demo: tuple[Flask, dict]) -> None:
+    import re
+
+    app, ids = demo
+    client = _client(app, "institution")
+    html = client.get(f"/reports/uploads/{ids['upload_id']}/preview").get_data(as_text=True)
+    row = re.search(r'<tr data-field="inc_revenue_total">(.*?)</tr>', html, re.S).group(1)
+    text = visible_text(row)
+    assert "712,345.60千元" in text and "填写为“712,345.60”" in text
+    plain = visible_text(re.search(r'<tr data-field="staff_total">(.*?)</tr>', html, re.S).group(1))
+    assert "填写为" not in plain  # typed as understood: nothing beside it
+    assert 'class="card' in html and "table-preview" in html  # the wide tenant table scrolls inside its card
