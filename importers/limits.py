@@ -6,6 +6,15 @@ from __future__ import annotations
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Total uncompressed size of all members of an .xlsx / .ods zip.
 MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
+#: Uncompressed size of an XML part the reader loads whole (shared strings, styles, workbook, relationships).
+MAX_PART_BYTES = 64 * 1024 * 1024
+#: Grid cells (the used area, A1 to the last used cell, summed over the sheets read) when no template
+#: says otherwise: python-calamine's dense grid costs ~70 bytes a cell between Rust and Python.
+MAX_CELLS = 1_000_000
+#: A template's budget is this many times the largest area a complete report can fill (budget.py) …
+BUDGET_FACTOR = 3
+#: … and never below this (room for notes, a stray cell or two outside the template's columns).
+MIN_TEMPLATE_CELLS = 50_000
 #: Largest compression ratio accepted for a member bigger than RATIO_MIN_SIZE (zip-bomb guard;
 #: real sheet XML compresses 10–60×).
 MAX_COMPRESSION_RATIO = 200
