@@ -161,6 +161,27 @@ def iter_row_blocks(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
         yield carry
 
 
+def count_xlsx(zf: zipfile.ZipFile, budget: Budget) -> tuple[dict[str, SheetSize], OverBudget | None]:
+    """Used area of every worksheet part in the zip (named by part), stopping past the budget."""
+    sizes: dict[str, SheetSize] = {}
+    spent = 0
+    for part in zf.namelist():
+        if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+            continue
+        counter = XlsxSheetCounter()
+        first = True
+        for block in iter_row_blocks(zf, part):
+            if first:
+                counter.set_prefix(worksheet_prefix(block))
+                first = False
+            counter.feed(block)
+            if spent + counter.size.area > budget.cells:
+                return sizes, OverBudget(part, spent + counter.size.area, budget.cells)
+        sizes[part] = counter.size
+        spent += counter.size.area
+    return sizes, None
+
+
 def worksheet_prefix(first_block: bytes) -> bytes:
     """The namespace prefix the sheet XML uses for its elements ("" or e.g. "x:")."""
     m = _PREFIX.search(first_block, 0, 4096)

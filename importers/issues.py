@@ -78,6 +78,9 @@ TOO_MANY_CELLS = _t("too-many-cells",
        "upload it again."),
     "工作表“%(sheet)s”（连同此前读取的工作表）的已用区域至少有 %(cells)s 个单元格，超过本文件允许的 %(limit)s 个。"
     "请删除模板范围以外的行、列或工作表后重新上传。")
+#: What read_workbook refuses before reading any cell: such a file is never opened again.
+FILE_REFUSALS = frozenset({NOT_A_SPREADSHEET, ENCRYPTED_FILE, CORRUPT_FILE, EMPTY_FILE, TOO_LARGE,
+                           UNCOMPRESSED_TOO_LARGE, COMPRESSION_RATIO, PART_TOO_LARGE, TOO_MANY_CELLS})
 # --- template identity -----------------------------------------------------------------------
 NOT_A_TEMPLATE = _t("not-a-template",
     N_("This file is not a self-report template downloaded from the system. Please download the %(expected)s template and fill it in."),

@@ -19,6 +19,9 @@ MIN_TEMPLATE_CELLS = 50_000
 #: real sheet XML compresses 10–60×).
 MAX_COMPRESSION_RATIO = 200
 RATIO_MIN_SIZE = 1024 * 1024
+#: Largest workbook (all sheets) the highlighted copy opens with openpyxl to mark in place (~1 KB a
+#: cell); bigger ones come back as a streamed copy of their values (annotate.py).
+OPENPYXL_CELLS = 100_000
 #: Rows / columns a sheet may claim (or contain). Table sheets have their own, lower max_rows.
 MAX_SHEET_ROWS = 50_000
 MAX_SHEET_COLUMNS = 256

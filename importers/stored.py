@@ -1,0 +1,60 @@
+"""An ImportReport rebuilt from its stored `to_dict()` form, so a kept upload is never parsed twice.
+
+The registry keeps each upload's report (issues, values with their cells, tables) beside its bytes;
+the preview page and the highlighted workbook are made from that, not by reading the file again.
+Values come back in their JSON form (decimals and dates as text), which is what pages show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from importers.issues import Issue, IssueType, issue_type
+from importers.report import CellValue, ImportReport, ReportIdentity, Table
+
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def issue_from_dict(data: Mapping[str, Any], extra_types: Mapping[str, IssueType] | None = None) -> Issue:
+    """An Issue from `Issue.to_dict()`; `extra_types` resolves codes outside the importers' catalogue."""
+    code = data["code"]
+    kind = (extra_types or {}).get(code) or issue_type(code)
+    return Issue(kind, sheet=data.get("sheet"), cell=data.get("cell"), field=data.get("field"),
+                 label=data.get("label"), value=data.get("value"), expected=data.get("expected"),
+                 params=dict(data.get("params") or {}), severity=data.get("severity", "error"))
+
+
+def _cell_value(data: Mapping[str, Any]) -> CellValue:
+    return CellValue(data.get("value"), data.get("raw"), data.get("sheet", ""), data.get("cell", ""))
+
+
+def _table(data: Mapping[str, Any]) -> Table:
+    rows: list[Mapping[str, Any]] = data.get("rows") or []
+    columns = list(rows[0]) if rows else []
+    letters: dict[str, str] = {}
+    row_numbers: list[int] = []
+    for c in columns:
+        m = _CELL.match(rows[0][c].get("cell") or "")
+        letters[c] = m.group(1) if m else ""
+    for row in rows:
+        first = next(iter(row.values()), {})
+        m = _CELL.match(first.get("cell") or "")
+        row_numbers.append(int(m.group(2)) if m else 0)
+    values = {c: [row.get(c, {}).get("value") for row in rows] for c in columns}
+    raws = {c: [row.get(c, {}).get("raw") for row in rows] for c in columns}
+    return Table(data.get("code", ""), data.get("label", ""), data.get("sheet", ""), columns, letters, row_numbers,
+                 values, raws)
+
+
+def report_from_dict(data: Mapping[str, Any], extra_types: Mapping[str, IssueType] | None = None) -> ImportReport:
+    """The ImportReport that `to_dict()` produced (issues, values, notes, tables, identity)."""
+    identity = data.get("identity") or {}
+    return ImportReport(
+        filename=data.get("filename", ""), sha256=data.get("sha256", ""),
+        issues=[issue_from_dict(i, extra_types) for i in data.get("issues") or []],
+        values={k: _cell_value(v) for k, v in (data.get("values") or {}).items()},
+        notes={k: _cell_value(v) for k, v in (data.get("notes") or {}).items()},
+        tables={k: _table(v) for k, v in (data.get("tables") or {}).items()},
+        identity=ReportIdentity(**{k: identity.get(k) for k in ReportIdentity.__slots__}))
