@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 489ddd339599
+Revision ID: 9f65bbe855d5
 Revises: 
-Create Date: 2026-12-02 06:11:26.449148
+Create Date: 2026-11-27 12:25:55.963983
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '489ddd339599'
+revision = '9f65bbe855d5'
 down_revision = None
 branch_labels = None
 depends_on = None
