@@ -92,11 +92,14 @@ class SheetSize:
 
 _PREFIX = re.compile(rb"<(\w+:)?worksheet\b")
 _LETTERS_REF = re.compile(rb'\sr="([A-Z]{1,3})\d')
-_WS = (b" ", b">", b"/", b"\n", b"\t", b"\r")
 
 
 class XlsxSheetCounter:
-    """Feed row-aligned blocks of one worksheet's XML; `size` is the used area found so far."""
+    """Feed row-aligned blocks of one worksheet's XML; `size` is the used area found so far.
+
+    Element starts are counted with bytes.count (C speed): "<c" counts every cell (and the odd
+    <cols>/<cfRule> outside the sheet data, which only errs on the safe side), "<row" every row.
+    """
 
     def __init__(self, prefix: bytes = b"") -> None:
         self.set_prefix(prefix)
@@ -106,39 +109,42 @@ class XlsxSheetCounter:
         self.cells = 0
 
     def set_prefix(self, prefix: bytes) -> None:
-        self._row_split = re.compile(rb"<" + re.escape(prefix) + rb"row\b")
-        self._cell_opens = tuple(b"<" + prefix + b"c" + w for w in _WS)
-        self._row_opens = tuple(b"<" + prefix + b"row" + w for w in _WS if w != b"/")
+        self._cell_open = b"<" + prefix + b"c"
+        self._row_open = b"<" + prefix + b"row"
         self._row_number = re.compile(rb"<" + re.escape(prefix) + rb'row\b[^>]*?\br="(\d+)"')
 
-    def _count_cells(self, block: bytes) -> int:
-        return sum(block.count(p) for p in self._cell_opens)
-
     def feed(self, block: bytes) -> None:
-        cells = self._count_cells(block)
+        cells = block.count(self._cell_open)
         self.cells += cells
-        self.row_elements += sum(block.count(p) for p in self._row_opens)
+        self.row_elements += block.count(self._row_open)
         numbers = self._row_number.findall(block)
         if numbers:
             self.max_row = max(self.max_row, max(map(int, numbers)))
         refs = _LETTERS_REF.findall(block)
         if refs:
-            self.max_col = max(self.max_col, column_number(max(set(refs), key=lambda s: (len(s), s))))
+            self.max_col = max(self.max_col, _widest(refs))
         if cells > len(refs):  # cells without a reference sit after the previous cell of their row
-            self.max_col = max(self.max_col, self._refless_width(block))
+            self.max_col = max(self.max_col, self._refless_width(block, bool(refs)))
 
-    def _refless_width(self, block: bytes) -> int:
+    def _refless_width(self, block: bytes, with_refs: bool) -> int:
         widest = 0
-        for piece in self._row_split.split(block):
-            refs = _LETTERS_REF.findall(piece)
-            last = column_number(max(set(refs), key=lambda s: (len(s), s))) if refs else 0
-            widest = max(widest, last + self._count_cells(piece) - len(refs))
+        count = self._cell_open
+        for piece in block.split(self._row_open):
+            if with_refs:
+                refs = _LETTERS_REF.findall(piece)
+                widest = max(widest, (_widest(refs) if refs else 0) + piece.count(count) - len(refs))
+            else:
+                widest = max(widest, piece.count(count))
         return widest
 
     @property
     def size(self) -> SheetSize:
         rows = max(self.max_row, self.row_elements)
         return SheetSize(rows, self.max_col if rows else 0, self.cells)
+
+
+def _widest(letters: list[bytes]) -> int:
+    return column_number(max(set(letters), key=lambda s: (len(s), s)))
 
 
 def iter_row_blocks(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:

@@ -98,12 +98,14 @@ def read_upload(data: bytes, filename: str, spec: importers.TemplateSpec | None
 
 def store_upload(data: bytes, filename: str, *, institution: Institution | None, uploaded_by: Any = None,
                  year: int | None = None, parsed: importers.Workbook | importers.ImportReport | None = None,
-                 spec: importers.TemplateSpec | None = None,
+                 spec: importers.TemplateSpec | None = None, report: importers.ImportReport | None = None,
                  ) -> tuple[Upload, importers.Workbook | importers.ImportReport]:
     """Keep the upload as pending, with its original bytes when they are a spreadsheet; also return it as read.
 
     A file that is not a spreadsheet (an executable renamed .xlsx, an empty file) is recorded
     (name, size, sha256, who) but its bytes are not kept, so nothing can ever serve them back.
+    With the check's `report` (and `year`), the outcome is written with the row itself: one
+    INSERT, rather than an UPDATE that makes SQLite rewrite a multi-megabyte row.
     """
     if parsed is None:
         parsed = read_upload(data, filename, spec)
@@ -115,6 +117,8 @@ def store_upload(data: bytes, filename: str, *, institution: Institution | None,
                     uploaded_by_id=getattr(uploaded_by, "id", None),
                     institution_id=institution.id if institution is not None else None, outcome="pending",
                     report={"year": year} if year is not None else None)
+    if report is not None and year is not None:
+        _set_outcome(upload, report, year)
     db.session.add(upload)
     db.session.flush()
     return upload, parsed
@@ -164,10 +168,14 @@ def upload_report(upload: Upload, institution: Institution, year: int) -> import
 
 def record_outcome(upload: Upload, report: importers.ImportReport, year: int) -> None:
     """Keep the issues (and the parsed values) on the upload for audit; errors mark it rejected."""
+    _set_outcome(upload, report, year)
+    db.session.flush()
+
+
+def _set_outcome(upload: Upload, report: importers.ImportReport, year: int) -> None:
     upload.report = {"year": year, **report.to_dict()}
     if not report.valid:
         upload.outcome = "rejected"
-    db.session.flush()
 
 
 # --- accepting --------------------------------------------------------------------------------

@@ -108,10 +108,10 @@ def upload(institution_id: int, year: int):  # noqa: ANN201
         storage = form.file.data
         filename = posixpath.basename((storage.filename or "upload.xlsx").replace("\\", "/"))
         data = storage.read()
-        stored, parsed = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
-                                                 year=year, spec=spec)
+        parsed = operations.read_upload(data, filename, spec)
         report = operations.check_report(parsed, institution, year, spec)
-        operations.record_outcome(stored, report, year)
+        stored, _ = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
+                                            year=year, parsed=parsed, report=report)  # parsed once, kept with it
         db.session.commit()
         if report.valid:
             return redirect(url_for("reports.preview", upload_id=stored.id))
