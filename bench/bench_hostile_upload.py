@@ -11,6 +11,9 @@ account over HTTP and uploads, per round:
 * the same digits under the template's sheet names and without a <dimension> (counted while
   streaming until the cell budget is passed), two at once;
 * the 7 MB variant, then its preview and highlighted copy (answered from the stored report);
+* a 0.5 MB template whose 20,000-row tenants table has a bad value in every cell (within the
+  cell budget: the most checking and reporting a small file can ask for), alone and two at once,
+  then its preview and highlighted copy;
 * a clean filled template (the anchor: what an ordinary upload costs in the same run).
 
 Peak RSS per worker is the kernel's VmHWM, reset (clear_refs 5) before each case. Prints median
@@ -67,7 +70,9 @@ def prepare_database(url: str) -> tuple[int, int]:
         return institution.id, 2019
 
 
-def clean_report(url: str, institution_id: int, year: int) -> bytes:
+def clean_report(url: str, institution_id: int, year: int, *, bad_rows: int = 0) -> bytes:
+    """The institution's own template filled in cleanly; with `bad_rows`, a tenants table of that many rows
+    with a bad value in every cell (the most issues a small file can produce within the cell budget)."""
     from registry import create_app
     from registry.extensions import db
     from registry.models import Institution
@@ -75,7 +80,20 @@ def clean_report(url: str, institution_id: int, year: int) -> bytes:
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        return filled_report(db.session.get(Institution, institution_id), year)
+        data = filled_report(db.session.get(Institution, institution_id), year)
+    if not bad_rows:
+        return data
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["在孵企业"]
+    width = ws.max_column
+    for r in range(4, 4 + bad_rows):
+        for c in range(1, width + 1):
+            ws.cell(row=r, column=c, value=f"坏值{r}")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 class Client:
@@ -177,6 +195,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a linear script
         "18MB-template-sheets": digits_workbook(sheets=(KV_SHEET, "在孵企业"), dimension=False),
         "7MB-template-sheets": digits_workbook(sheets=(KV_SHEET, "在孵企业"), rows=19_000, dimension=False),
         "clean-report": clean_report(url, institution_id, year),
+        "20k-bad-rows": clean_report(url, institution_id, year, bad_rows=20_000),
     }
     for name, data in files.items():
         print(f"{name:22s} {len(data) / 1e6:6.1f} MB")
@@ -225,8 +244,8 @@ def main() -> None:  # noqa: C901, PLR0915 - a linear script
             peaks[key] = max(peaks.get(key, 0.0), *(peak_mb(pid) for pid in workers(server.pid)))
 
         def run_clicks(name: str) -> None:
-            """Preview and highlighted copy of the last upload (the 7 MB one), as staff would click."""
-            status, body = clients[0].get(f"/reports/mine")
+            """Preview and highlighted copy of the last upload, as staff would click."""
+            status, body = clients[0].get("/reports/mine")
             ids = re.findall(rb"/reports/uploads/(\d+)/preview", body)
             if not ids:
                 return
@@ -247,6 +266,9 @@ def main() -> None:  # noqa: C901, PLR0915 - a linear script
             run_case("18MB-template-sheets", files["18MB-template-sheets"], 2)
             run_case("7MB-template-sheets", files["7MB-template-sheets"], 1)
             run_clicks("7MB-template-sheets")
+            run_case("20k-bad-rows", files["20k-bad-rows"], 1)
+            run_clicks("20k-bad-rows")
+            run_case("20k-bad-rows", files["20k-bad-rows"], 2)
 
         end_workers = workers(server.pid)
         load = os.getloadavg()

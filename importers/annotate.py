@@ -32,7 +32,9 @@ _WRAP = Alignment(wrap_text=True)
 
 #: Problem cells marked (fill and comment) and rows listed in 问题清单; the rest are counted, so a
 #: report with a problem in every one of 200,000 cells still produces a small file quickly.
-MAX_MARKED = 5_000
+MAX_MARKED = 1_000
+#: Rows of a trimmed sheet kept whatever they hold: a table's title, code and header rows.
+_KEPT_HEAD_ROWS = 3
 
 
 def annotate_workbook(original_bytes: bytes, report: ImportReport | RosterReport, *,
@@ -43,7 +45,8 @@ def annotate_workbook(original_bytes: bytes, report: ImportReport | RosterReport
     as the summary alone (it is not opened again); an .xlsx / .xlsm whose every sheet fits within
     `limits.OPENPYXL_CELLS` comes back as itself (macros dropped, saved as .xlsx); anything else
     (.xls, .ods, bigger workbooks, files openpyxl cannot open) as a streamed .xlsx copy of the
-    cell values of the sheets `budget` reads (default: all, within `limits.MAX_CELLS`).
+    cell values of the sheets `budget` reads (default: all, within `limits.MAX_CELLS`); sheets
+    over `limits.FULL_COPY_CELLS` keep only their header rows and the rows with a mark.
     """
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     for issue in report.issues:
@@ -110,8 +113,10 @@ def _values_copy(data: bytes, report: ImportReport | RosterReport, by_cell: dict
                  budget: Budget | None) -> bytes:
     """A write-only .xlsx of the sheets' cell values with the problem cells marked: memory stays flat."""
     parsed = read_workbook(data, report.filename, budget=budget)
+    big = isinstance(parsed, Workbook) and any(
+        len(sheet.rows) * sheet.ncols > limits.FULL_COPY_CELLS for sheet in parsed.sheets.values())
     wb = openpyxl.Workbook(write_only=True)
-    _summary_rows(wb.create_sheet(SUMMARY_SHEET), report, write_only=True)
+    _summary_rows(wb.create_sheet(SUMMARY_SHEET), report, write_only=True, trimmed=big)
     if isinstance(parsed, Workbook):
         marks: dict[str, dict[tuple[int, int], list[Issue]]] = defaultdict(dict)
         for (sheet_name, coordinate), issues in by_cell.items():
@@ -119,7 +124,12 @@ def _values_copy(data: bytes, report: ImportReport | RosterReport, by_cell: dict
         for sheet in parsed.sheets.values():
             ws = wb.create_sheet(sheet.name[:31])
             sheet_marks = marks.get(sheet.name, {})
+            trim = len(sheet.rows) * sheet.ncols > limits.FULL_COPY_CELLS
+            marked_rows = {r for r, _ in sheet_marks}
             for r, row in enumerate(sheet.rows):
+                if trim and r >= _KEPT_HEAD_ROWS and r not in marked_rows:
+                    ws.append([])  # keeps the row numbers of the original
+                    continue
                 cells = []
                 for c, value in enumerate(row):
                     value = None if value == "" else value
@@ -151,11 +161,14 @@ _HEADERS = ("序号", "级别", "规则", "工作表", "单元格", "项目", "�
 _WIDTHS = (6, 8, 22, 12, 9, 24, 24, 70)
 
 
-def _summary_rows(ws: Worksheet, report: ImportReport | RosterReport, *, write_only: bool) -> None:
+def _summary_rows(ws: Worksheet, report: ImportReport | RosterReport, *, write_only: bool,
+                  trimmed: bool = False) -> None:
     """问题清单: a count, then one row per issue (at most MAX_MARKED); the filer's values are written as text."""
     errors = sum(1 for i in report.issues if i.severity == "error")
     head = (f"共发现 {errors} 个错误、{len(report.issues) - errors} 个提示。红色单元格为错误，黄色为提示，"
             "鼠标移到单元格上可查看说明。") if report.issues else "未发现问题。"
+    if trimmed:
+        head += "文件较大，较大的工作表只保留表头和有问题的行（行号与原文件一致）。"
     if len(report.issues) > MAX_MARKED:
         head += f"以下列出前 {MAX_MARKED} 个，其余请按上述问题类型逐一核对。"
     bold = Font(bold=True)

@@ -162,6 +162,11 @@ ROW_COUNT_MISMATCH = _t("row-count-mismatch",
 TABLE_REQUIRED = _t("table-required",
     N_("Sheet “%(sheet)s” needs at least one row."),
     "工作表“%(sheet)s”至少需要填写一行。")
+MORE_ISSUES = _t("more-issues",
+    N_("Column %(label)s (%(column)s) of sheet “%(sheet)s” has %(more)s more problems (%(total)s in all); only the "
+       "first %(shown)s are listed. Please check the whole column."),
+    "工作表“%(sheet)s”的“%(label)s”列（%(column)s 列）另有 %(more)s 个问题（共 %(total)s 个），仅列出前 %(shown)s 个，"
+    "请整体核对该列。")
 CHECK_FAILED = _t("check-failed",
     N_("%(message_en)s (%(left)s %(op)s %(right)s does not hold)."),
     "%(message)s（%(left)s %(op)s %(right)s 不成立）。")

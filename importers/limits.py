@@ -22,9 +22,13 @@ RATIO_MIN_SIZE = 1024 * 1024
 #: Largest workbook (all sheets) the highlighted copy opens with openpyxl to mark in place (~1 KB a
 #: cell); bigger ones come back as a streamed copy of their values (annotate.py).
 OPENPYXL_CELLS = 100_000
+#: In the streamed copy, a sheet larger than this keeps its header rows and the rows with a problem.
+FULL_COPY_CELLS = 20_000
 #: Rows / columns a sheet may claim (or contain). Table sheets have their own, lower max_rows.
 MAX_SHEET_ROWS = 50_000
 MAX_SHEET_COLUMNS = 256
+#: Issues listed per table column; further ones are counted into one "more problems" issue (tables.py).
+MAX_COLUMN_ISSUES = 200
 #: Rows scanned for a table's code row / header row.
 HEADER_SCAN_ROWS = 20
 

@@ -173,7 +173,7 @@ def record_outcome(upload: Upload, report: importers.ImportReport, year: int) ->
 
 
 def _set_outcome(upload: Upload, report: importers.ImportReport, year: int) -> None:
-    upload.report = {"year": year, **report.to_dict()}
+    upload.report = {"year": year, **importers.report_to_stored(report)}
     if not report.valid:
         upload.outcome = "rejected"
 

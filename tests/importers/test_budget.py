@@ -195,3 +195,47 @@ def test_size_and_ratio_messages_are_distinct(tmp_path: Path, template: bytes):
         limits.MAX_UNCOMPRESSED_BYTES = original
     assert _codes(size) == ["uncompressed-too-large"]
     assert "解压后" in size.issues[0].message("zh_CN") and "压缩比" not in size.issues[0].message("zh_CN")
+
+
+def test_issues_per_column_are_capped_and_counted(filled, spec):
+    """A bad value in every cell of a long table gives the first issues per column and one count, not one per cell."""
+    from importers import limits
+    from tests.importers.fixtures import tenant_row
+
+    n = limits.MAX_COLUMN_ISSUES + 50
+    path = filled({"tenants": n}, tenants=[tenant_row(i, employees="很多") for i in range(n)])
+    report = parse_self_report(read_workbook(path.read_bytes(), path.name, budget=template_budget(spec)), spec)
+    employees = [i for i in report.issues if i.field == "employees"]
+    assert [i.code for i in employees].count("not-a-number") == limits.MAX_COLUMN_ISSUES
+    more = [i for i in employees if i.code == "more-issues"]
+    assert len(more) == 1 and more[0].severity == "error"
+    assert more[0].message("zh_CN") == (
+        f"工作表“在孵企业”的“从业人员”列（I 列）另有 50 个问题（共 {n} 个），仅列出前 {limits.MAX_COLUMN_ISSUES} 个，"
+        "请整体核对该列。")
+    assert not report.valid
+
+
+def test_highlighted_copy_of_a_large_bad_table_is_small(filled, spec):
+    """Over the openpyxl limit the copy is streamed: header rows and the rows with a problem, original row numbers."""
+    import openpyxl
+
+    from importers import annotate_workbook, limits
+    from tests.importers.fixtures import tenant_row
+
+    n = 2_100  # 21,000 cells in the tenants sheet: over FULL_COPY_CELLS
+    bad = {5, 1_900}
+    path = filled({"tenants": n}, tenants=[tenant_row(i, employees="很多" if i in bad else 3) for i in range(n)])
+    data = path.read_bytes()
+    report = parse_self_report(read_workbook(data, path.name, budget=template_budget(spec)), spec)
+    original = limits.OPENPYXL_CELLS
+    limits.OPENPYXL_CELLS = 10_000
+    try:
+        copy = annotate_workbook(data, report, budget=template_budget(spec))
+    finally:
+        limits.OPENPYXL_CELLS = original
+    wb = openpyxl.load_workbook(io.BytesIO(copy))
+    ws = wb["在孵企业"]
+    kept = [row[0].row for row in ws.iter_rows() if any(c.value is not None for c in row)]
+    assert kept == [1, 2, 3, 4 + 5, 4 + 1_900]  # title, codes, headers, and the two problem rows
+    assert ws["I9"].comment.text.startswith("【错误】“从业人员”应填写数字")
+    assert "较大的工作表只保留表头和有问题的行" in wb["问题清单"]["A1"].value
