@@ -167,6 +167,11 @@ MORE_ISSUES = _t("more-issues",
        "first %(shown)s are listed. Please check the whole column."),
     "工作表“%(sheet)s”的“%(label)s”列（%(column)s 列）另有 %(more)s 个问题（共 %(total)s 个），仅列出前 %(shown)s 个，"
     "请整体核对该列。")
+UNCHECKED_REST = _t("unchecked-rest",
+    N_("Column %(label)s (%(column)s) of sheet “%(sheet)s” has too many errors: the first %(shown)s are listed and the "
+       "%(rest)s filled cells after them were not checked one by one. Please correct the whole column."),
+    "工作表“%(sheet)s”的“%(label)s”列（%(column)s 列）错误过多：已列出前 %(shown)s 个，其后 %(rest)s 个已填写的单元格"
+    "未再逐一检查，请整体更正该列。")
 CHECK_FAILED = _t("check-failed",
     N_("%(message_en)s (%(left)s %(op)s %(right)s does not hold)."),
     "%(message)s（%(left)s %(op)s %(right)s 不成立）。")

@@ -27,8 +27,8 @@ FULL_COPY_CELLS = 20_000
 #: Rows / columns a sheet may claim (or contain). Table sheets have their own, lower max_rows.
 MAX_SHEET_ROWS = 50_000
 MAX_SHEET_COLUMNS = 256
-#: Issues listed per table column; further ones are counted into one "more problems" issue (tables.py).
-MAX_COLUMN_ISSUES = 200
+#: Issues listed per table column; after that many errors the rest of the column is counted, not checked (tables.py).
+MAX_COLUMN_ISSUES = 50
 #: Rows scanned for a table's code row / header row.
 HEADER_SCAN_ROWS = 20
 

@@ -30,34 +30,63 @@ def _cell_value(data: Mapping[str, Any]) -> CellValue:
     return CellValue(data.get("value"), data.get("raw"), data.get("sheet", ""), data.get("cell", ""))
 
 
+#: Rows of each table kept with a report that has errors: enough for the preview, as such a report
+#: can never be accepted (a corrected file is uploaded instead).
+REJECTED_ROWS_KEPT = 100
+
+
 def report_to_stored(report: ImportReport) -> dict[str, Any]:
     """`report.to_dict()` with each table stored by column (a list per column, not a dict per cell).
 
     A 20,000-row table is then a few megabytes of JSON written in a fraction of a second, rather
     than 17 MB of {"value", "raw", "sheet", "cell"} objects; `report_from_dict` reads both forms.
+    A report with errors keeps the first `REJECTED_ROWS_KEPT` rows of each table and the row count.
     """
+    rows = None if report.valid else REJECTED_ROWS_KEPT
     return {
         "filename": report.filename, "sha256": report.sha256, "valid": report.valid,
         "identity": {k: getattr(report.identity, k) for k in ReportIdentity.__slots__},
         "issues": [i.to_dict() for i in report.issues],
         "values": {k: v.to_dict() for k, v in report.values.items()},
         "notes": {k: v.to_dict() for k, v in report.notes.items()},
-        "tables": {k: _columns(t) for k, t in report.tables.items()},
+        "tables": {k: _columns(t, rows) for k, t in report.tables.items()},
     }
 
 
-def _columns(table: Table) -> dict[str, Any]:
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _columns(table: Table, rows: int | None) -> dict[str, Any]:
+    end = len(table) if rows is None else min(rows, len(table))
     return {"code": table.code, "label": table.label, "sheet": table.sheet, "columns": list(table.columns),
-            "letters": table.letters, "row_numbers": table.row_numbers,
-            "values": {c: [jsonable(v) for v in table.values[c]] for c in table.columns},
-            "raws": {c: [raw_text(r) for r in table.raws[c]] for c in table.columns}}
+            "letters": table.letters, "row_numbers": table.row_numbers[:end], "row_count": len(table),
+            "values": {c: _plain(table.values[c][:end]) for c in table.columns},
+            "raws": {c: _texts(table.raws[c][:end]) for c in table.columns}}
+
+
+def _plain(values: list[object]) -> list[object]:
+    return values if all(type(v) in _PLAIN for v in values) else [jsonable(v) for v in values]
+
+
+def _texts(raws: list[object]) -> list[object]:
+    if all(type(r) is str for r in raws):
+        return [r if r != "" else None for r in raws]
+    return [raw_text(r) for r in raws]
+
+
+class StoredTable(Table):
+    """A table read back from a stored report; `row_count` is the table's full length when rows were dropped."""
+
+    __slots__ = ("row_count",)
 
 
 def _table(data: Mapping[str, Any]) -> Table:
     if "columns" in data:  # stored by column (report_to_stored)
-        return Table(data["code"], data["label"], data["sheet"], data["columns"], data["letters"],
-                     list(data["row_numbers"]), {c: list(v) for c, v in data["values"].items()},
-                     {c: list(v) for c, v in data["raws"].items()})
+        table = StoredTable(data["code"], data["label"], data["sheet"], data["columns"], data["letters"],
+                            list(data["row_numbers"]), {c: list(v) for c, v in data["values"].items()},
+                            {c: list(v) for c, v in data["raws"].items()})
+        table.row_count = data.get("row_count", len(table))
+        return table
     rows: list[Mapping[str, Any]] = data.get("rows") or []
     columns = list(rows[0]) if rows else []
     letters: dict[str, str] = {}

@@ -197,8 +197,8 @@ def test_size_and_ratio_messages_are_distinct(tmp_path: Path, template: bytes):
     assert "解压后" in size.issues[0].message("zh_CN") and "压缩比" not in size.issues[0].message("zh_CN")
 
 
-def test_issues_per_column_are_capped_and_counted(filled, spec):
-    """A bad value in every cell of a long table gives the first issues per column and one count, not one per cell."""
+def test_issues_per_column_are_capped_and_the_rest_counted(filled, spec):
+    """A bad value in every cell of a long table: the first errors per column, then the rest only counted."""
     from importers import limits
     from tests.importers.fixtures import tenant_row
 
@@ -207,12 +207,26 @@ def test_issues_per_column_are_capped_and_counted(filled, spec):
     report = parse_self_report(read_workbook(path.read_bytes(), path.name, budget=template_budget(spec)), spec)
     employees = [i for i in report.issues if i.field == "employees"]
     assert [i.code for i in employees].count("not-a-number") == limits.MAX_COLUMN_ISSUES
-    more = [i for i in employees if i.code == "more-issues"]
-    assert len(more) == 1 and more[0].severity == "error"
-    assert more[0].message("zh_CN") == (
-        f"工作表“在孵企业”的“从业人员”列（I 列）另有 50 个问题（共 {n} 个），仅列出前 {limits.MAX_COLUMN_ISSUES} 个，"
-        "请整体核对该列。")
-    assert not report.valid
+    rest = [i for i in employees if i.code == "unchecked-rest"]
+    assert len(rest) == 1 and rest[0].severity == "error" and not report.valid
+    assert rest[0].message("zh_CN") == (
+        f"工作表“在孵企业”的“从业人员”列（I 列）错误过多：已列出前 {limits.MAX_COLUMN_ISSUES} 个，其后 50 个已填写的单元格"
+        "未再逐一检查，请整体更正该列。")
+
+
+def test_warnings_past_the_cap_are_counted_and_every_value_kept(filled, spec):
+    """Warnings alone never stop the checking: the report stays acceptable with all its values."""
+    from importers import limits
+    from importers.tables import _Capped
+
+    issues: list = []
+    capped = _Capped(issues)
+    for _ in range(limits.MAX_COLUMN_ISSUES + 7):
+        capped.add("warning")
+    assert not capped.given_up and capped.more == limits.MAX_COLUMN_ISSUES + 7
+    capped.close("在孵企业", spec.tables[0].columns[0], 0)
+    assert [(i.code, i.severity, i.params["more"]) for i in issues] == [
+        ("more-issues", "warning", limits.MAX_COLUMN_ISSUES + 7)]
 
 
 def test_highlighted_copy_of_a_large_bad_table_is_small(filled, spec):
