@@ -7,7 +7,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Total uncompressed size of all members of an .xlsx / .ods zip.
 MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 #: Uncompressed size of an XML part the reader loads whole (shared strings, styles, workbook, relationships).
-MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_PART_BYTES = 16 * 1024 * 1024
 #: Grid cells (the used area, A1 to the last used cell, summed over the sheets read) when no template
 #: says otherwise: python-calamine's dense grid costs ~70 bytes a cell between Rust and Python.
 MAX_CELLS = 1_000_000
