@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from importers.safe_cells import csv_row, text_cell
 from registry.exports.counts import CountTable
 
 MEDIA_TYPES = {
@@ -46,7 +47,7 @@ def to_xlsx(table: CountTable) -> bytes:
     width = 1 + len(table.years)
     last_col = get_column_letter(width)
 
-    ws.cell(TITLE_ROW, 1, table.title).font = Font(bold=True, size=14)
+    text_cell(ws, TITLE_ROW, 1, table.title).font = Font(bold=True, size=14)
     ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
     ws.row_dimensions[TITLE_ROW].height = 24
 
@@ -54,7 +55,7 @@ def to_xlsx(table: CountTable) -> bytes:
     for r_offset, values in enumerate(rows):
         row = HEADER_ROW + r_offset
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row, c, value)
+            cell = text_cell(ws, row, c, value)
             if r_offset == 0:
                 cell.font = Font(bold=True)
                 cell.fill = HEADER_FILL
@@ -73,7 +74,7 @@ def to_xlsx(table: CountTable) -> bytes:
     ws.cell(note_row, 1, _("Notes")).font = Font(bold=True)
     for i, note in enumerate(table.notes, start=1):
         row = note_row + i
-        ws.cell(row, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
+        text_cell(ws, row, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(f"A{row}:{last_col}{row}")
         ws.row_dimensions[row].height = 15 * max(1, -(-len(note) // max(40, 9 * width)))
 
@@ -91,7 +92,7 @@ def to_csv(table: CountTable) -> bytes:
     """The table only (no title or notes, so it loads as data); BOM so Excel reads the Chinese correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(_table_rows(table))
+    writer.writerows(csv_row(row) for row in _table_rows(table))
     return buffer.getvalue().encode("utf-8-sig")
 
 
