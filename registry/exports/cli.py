@@ -28,8 +28,11 @@ _SUFFIX_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
               help="File to write; nothing is written if any option is wrong.")
 @click.option("--lang", default="zh_CN", show_default=True, type=click.Choice(["zh_CN", "en"]),
               help="Language of titles, labels and notes.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Write the institutions behind the figures (one row per year and institution: name, credit code, "
+                   "town, level, recognition date and document number) instead of the count table.")
 def national_incubators_cmd(from_year: str, to_year: str, as_of: str | None, by: str | None, fmt: str | None,
-                            output: Path, lang: str) -> None:
+                            output: Path, lang: str, as_list: bool) -> None:
     """National-level incubators in force on 31 December of each year, as .xlsx, .csv or .json.
 
     An incubator counts for a year when its national-level recognition is in force on the count
@@ -55,9 +58,13 @@ def national_incubators_cmd(from_year: str, to_year: str, as_of: str | None, by:
             option = {"from": "--from", "to": "--to", "by": "--by", "as_of": "--as-of", "format": "--format"}
             raise click.UsageError("\n".join(f"{option.get(p.field, p.field)}: {p.render()}" for p in problems))
         assert request is not None
-        table = build_count_table(request)
-        data = render_export(table)
+        table = build_count_table(request, with_members=as_list or request.fmt == "xlsx")
+        data = render_export(table, members_only=as_list)
     _write_atomically(output, data)
+    if as_list:
+        click.secho(f"Wrote {output} ({len(data):,} bytes): {len(table.members or []):,} rows, "
+                    f"institutions per year {dict(zip(table.years, table.total))}", fg="green")
+        return
     click.secho(f"Wrote {output} ({len(data):,} bytes): {len(table.years)} years, "
                 f"{len(table.rows) or 1} rows, totals {dict(zip(table.years, table.total))}", fg="green")
 

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from registry.exports.counts import CountTable
+from registry.exports.sheets import ListSheet, sheet_name, workbook_bytes
 
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,9 +40,10 @@ def _table_rows(table: CountTable) -> list[list[object]]:
 
 
 def to_xlsx(table: CountTable) -> bytes:
+    """The count table on the first sheet; the institutions behind it on a second one when the table has them."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "national_incubators"
+    ws.title = sheet_name(_("Counts by year"))
     wb.properties.title = table.title
     width = 1 + len(table.years)
     last_col = get_column_letter(width)
@@ -82,9 +84,53 @@ def to_xlsx(table: CountTable) -> bytes:
     for c in range(2, width + 1):
         ws.column_dimensions[get_column_letter(c)].width = 10
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    if table.members is not None:
+        return workbook_bytes([_members_sheet(table)], first=wb, title=table.title)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _members_sheet(table: CountTable) -> ListSheet:
+    from registry.exports.members import members_sheet
+
+    req = table.request
+    per_year = ", ".join(f"{y}: {n:,}" for y, n in zip(table.years, table.total))
+    notes = [table.notes[0],
+             _("One row per year and institution: filter the Year column to see the institutions behind that "
+               "year's figure (%(per_year)s). An institution holding several qualifying recognitions is listed "
+               "once, at its highest level.", per_year=per_year),
+             *table.notes[1:]]
+    listed = len(table.members or [])
+    if listed != sum(table.total):
+        notes.insert(2, _("%(hidden)s rows are not listed because your account may not see those institutions.",
+                          hidden=f"{sum(table.total) - listed:,}"))
+    return members_sheet(table.definition, table.members or [], first=req.from_year, last=req.to_year, notes=notes)
+
+
+def members_to_xlsx(table: CountTable) -> bytes:
+    """`fuhua export … --list`: the institutions behind the figures alone."""
+    return workbook_bytes([_members_sheet(table)], title=table.title)
+
+
+def members_to_csv(table: CountTable) -> bytes:
+    sheet = _members_sheet(table)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.header for c in sheet.columns])
+    writer.writerows([[v.isoformat() if hasattr(v, "isoformat") else v for v in row] for row in sheet.rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def members_to_json(table: CountTable) -> bytes:
+    from registry.exports.members import members_dicts
+
+    data = {"definition": {"code": table.definition.code, "version": table.definition.version},
+            "title": table.title, "years": table.years,
+            "counted_on": {str(y): d.isoformat() for y, d in table.counted_on.items()},
+            "total": dict(zip(map(str, table.years), table.total)),
+            "institutions": members_dicts(table.members or []), "notes": table.notes}
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def to_csv(table: CountTable) -> bytes:
@@ -95,10 +141,12 @@ def to_csv(table: CountTable) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_json(table: CountTable) -> bytes:
+def count_dict(table: CountTable) -> dict:
+    """The JSON export's content as data (the API answers with exactly this)."""
     req = table.request
-    data = {
-        "indicator": "national_incubators",
+    return {
+        "indicator": table.definition.code,
+        "definition": {"code": table.definition.code, "version": table.definition.version},
         "title": table.title,
         "from": req.from_year,
         "to": req.to_year,
@@ -113,11 +161,15 @@ def to_json(table: CountTable) -> bytes:
         "generated_at": table.generated_at.isoformat(),
         "notes": table.notes,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def to_json(table: CountTable) -> bytes:
+    return json.dumps(count_dict(table), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 WRITERS = {"xlsx": to_xlsx, "csv": to_csv, "json": to_json}
+LIST_WRITERS = {"xlsx": members_to_xlsx, "csv": members_to_csv, "json": members_to_json}
 
 
-def render_export(table: CountTable) -> bytes:
-    return WRITERS[table.request.fmt](table)
+def render_export(table: CountTable, *, members_only: bool = False) -> bytes:
+    return (LIST_WRITERS if members_only else WRITERS)[table.request.fmt](table)
