@@ -19,7 +19,7 @@ from registry.exports.params import CountRequest
 from registry.extensions import db
 from registry.i18n import is_english, label
 from registry.models import Town, Zone
-from registry.models.enums import SUBCLASSES_BY_CATEGORY, CarrierType
+from registry.models.enums import SUBCLASSES_BY_CATEGORY
 from registry.stats.definitions import NATIONAL_INCUBATORS, CountDefinition
 from registry.stats.queries import count_dates, has_synthetic_data
 
@@ -44,7 +44,7 @@ class CountTable:
     members: list[Any] | None = None
 
 
-def _groups(by: str | None) -> list[tuple[str | None, str]]:
+def _groups(by: str | None, definition: CountDefinition = NATIONAL_INCUBATORS) -> list[tuple[str | None, str]]:
     """Every group in display order, so groups with no institution still get a row of zeros."""
     english = is_english()
     if by == "town":
@@ -54,7 +54,8 @@ def _groups(by: str | None) -> list[tuple[str | None, str]]:
         zones = [(z.code, z.name_en if english else z.name) for z in db.session.scalars(select(Zone).order_by(Zone.id))]
         return zones + [(None, _("Towns outside these zones"))]
     if by == "subclass":
-        return [(s.value, label(s)) for s in SUBCLASSES_BY_CATEGORY[CarrierType.INCUBATOR]] + [(None, _("No subclass"))]
+        subclasses = dict.fromkeys(s for c in definition.categories for s in SUBCLASSES_BY_CATEGORY.get(c, ()))
+        return [(s.value, label(s)) for s in subclasses] + [(None, _("No subclass"))]
     return []
 
 
@@ -74,7 +75,7 @@ def build_count_table(request: CountRequest, definition: CountDefinition = NATIO
     total_rows = definition.counts(request.years, as_of=request.as_of)
     total = [next((r.count for r in total_rows if r.year == y), 0) for y in years]
 
-    groups = _groups(request.by)
+    groups = _groups(request.by, definition)
     rows: list[tuple[str | None, str, list[int]]] = []
     if request.by:
         cells = pd.DataFrame([(r.year, r.group or "", r.count)

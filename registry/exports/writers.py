@@ -158,7 +158,7 @@ def count_dict(table: CountTable) -> dict:
                  for code, text, counts in table.rows],
         "total": dict(zip(map(str, table.years), table.total)),
         "synthetic": table.is_synthetic,
-        "generated_at": table.generated_at.isoformat(),
+        "generated_at": table.generated_at.astimezone().isoformat(),  # RFC 3339: with its UTC offset
         "notes": table.notes,
     }
 
