@@ -37,6 +37,7 @@ FORMATS = {
     "points": "0.00",
     "date": "yyyy-mm-dd",
     "text": "@",
+    "general": "General",
 }
 #: characters Excel refuses in sheet names, and its length limit
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -60,8 +61,8 @@ class ListSheet:
     columns: Sequence[Column]
     rows: list[Sequence[Any]]
     notes: list[str] = field(default_factory=list)
-    #: row index → heading text written across the table before that row (e.g. a recommendation)
-    groups: dict[int, str] = field(default_factory=dict)
+    #: row index → heading(s) written across the table before that row (e.g. a recommendation and its count)
+    groups: dict[int, list[str]] = field(default_factory=dict)
     #: columns left of this stay visible when scrolling right (1 = none)
     freeze_column: int = 1
 
@@ -83,7 +84,7 @@ def _write_value(cell: Any, value: Any, kind: str) -> None:
     if kind == "text":
         set_text(cell, value)
         return
-    if kind in ("int", "decimal", "points") and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if kind in ("int", "decimal", "points", "general") and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         cell.value = value if not isinstance(value, Decimal) else float(value)
     elif kind == "date" and isinstance(value, (date, datetime)):
         cell.value = value
@@ -115,14 +116,13 @@ def write_sheet(ws: Worksheet, sheet: ListSheet) -> None:
     row = HEADER_ROW + 1
     bold = Font(bold=True)
     for i, values in enumerate(sheet.rows):
-        heading = sheet.groups.get(i)
-        if heading is not None:
+        for heading in sheet.groups.get(i, ()):
             row = _group_row(ws, row, heading, width, bold)
         for c, (column, value) in enumerate(zip(sheet.columns, values), start=1):
             _write_value(ws.cell(row, c), value, column.kind)
         row += 1
-    if len(sheet.rows) in sheet.groups:  # a heading with nothing after it (an empty group)
-        row = _group_row(ws, row, sheet.groups[len(sheet.rows)], width, bold)
+    for heading in sheet.groups.get(len(sheet.rows), ()):  # headings with nothing after them (empty groups)
+        row = _group_row(ws, row, heading, width, bold)
 
     note_row = row + 1
     set_text(ws.cell(note_row, 1), _("Notes"))
@@ -138,7 +138,8 @@ def write_sheet(ws: Worksheet, sheet: ListSheet) -> None:
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, sheet.freeze_column)
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     if sheet.rows:
-        ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + len(sheet.rows) + len(sheet.groups)}"
+        headings = sum(len(h) for h in sheet.groups.values())
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + len(sheet.rows) + headings}"
 
 
 def _group_row(ws: Worksheet, row: int, heading: str, width: int, bold: Font) -> int:
