@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -72,22 +71,25 @@ def build_count_table(request: CountRequest, definition: CountDefinition = NATIO
     """
     pairs = count_dates(request.years, request.as_of)
     years = [y for y, _day in pairs]
-    total_rows = definition.counts(request.years, as_of=request.as_of)
-    total = [next((r.count for r in total_rows if r.year == y), 0) for y in years]
-
+    column = {y: i for i, y in enumerate(years)}
     groups = _groups(request.by, definition)
     rows: list[tuple[str | None, str, list[int]]] = []
+    total = [0] * len(years)
     if request.by:
-        cells = pd.DataFrame([(r.year, r.group or "", r.count)
-                              for r in definition.counts(request.years, as_of=request.as_of, by=request.by)],
-                             columns=["year", "group", "count"])
-        grid = (cells.pivot_table(index="group", columns="year", values="count", aggfunc="sum", fill_value=0)
-                .reindex(index=[code or "" for code, _l in groups], columns=years, fill_value=0).astype(int))
-        has_none_group = bool(grid.loc[""].sum()) if "" in grid.index else False
+        grid: dict[str, list[int]] = {}
+        for r in definition.counts(request.years, as_of=request.as_of, by=request.by):
+            grid.setdefault(r.group or "", [0] * len(years))[column[r.year]] += r.count
+            total[column[r.year]] += r.count
         for code, text in groups:
-            if code is None and not has_none_group:
+            if code is None and not any(grid.get("", ())):
                 continue  # "outside these zones" / "no subclass" only when somebody is there
-            rows.append((code, text, [int(v) for v in grid.loc[code or ""].tolist()]))
+            rows.append((code, text, grid.get(code or "", [0] * len(years))))
+    if request.by not in ("town", "subclass"):
+        # zones overlap, so their cells do not add up to the city total: count it on its own. A town
+        # or a subclass holds each institution exactly once, so their cells sum to it.
+        total = [0] * len(years)
+        for r in definition.counts(request.years, as_of=request.as_of):
+            total[column[r.year]] = r.count
 
     if definition is NATIONAL_INCUBATORS:
         title = _("National-level technology business incubators, %(first)s–%(last)s",

@@ -64,8 +64,15 @@ def members_sheet(definition: CountDefinition, members: list[Member], *, first: 
     columns = [Column(_("Year"), "int", 8), Column(_("Name"), "text", 36), Column(_("Credit code"), "text", 22),
                Column(_("Town"), "text", 14), Column(_("Subclass"), "text", 12), Column(_("Level"), "text", 14),
                Column(_("Recognised on"), "date", 13), Column(_("Document number"), "text", 26)]
-    rows = [[m.year, m.name, m.uscc, m.town, label_for(m.subclass) if m.subclass else "", label_for(m.level),
-             m.recognised_on, m.doc_no or ""] for m in members]
+    labels: dict[Any, str] = {None: ""}  # a few distinct codes, thousands of rows: translate each once
+
+    def text(code: Any) -> str:
+        if code not in labels:
+            labels[code] = label_for(code)
+        return labels[code]
+
+    rows = [[m.year, m.name, m.uscc, m.town, text(m.subclass), text(m.level), m.recognised_on, m.doc_no or ""]
+            for m in members]
     title = _("%(title)s, %(first)s–%(last)s: the institutions counted", title=definition.title, first=first, last=last)
     return ListSheet(name=_("Institutions counted"), title=title, columns=columns, rows=rows, notes=notes,
                      freeze_column=3)
