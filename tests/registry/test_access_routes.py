@@ -69,6 +69,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "reports.download": {"GET": USERS},
     "reports.annotated": {"GET": USERS},
     "exports.national_incubators": {"GET": STAFF},
+    "exports.count": {"GET": STAFF},
     "admin.users": {"GET": ADMINS},
     "admin.user_new": {"GET": ADMINS, "POST": ADMINS},
     "admin.user_edit": {"GET": ADMINS, "POST": ADMINS},

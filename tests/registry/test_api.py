@@ -144,6 +144,14 @@ def test_registry_list_and_public_record(api, app, history):  # noqa: F811
     assert national["items"][0]["level_label"] == "国家级"
     makers = api("/api/v1/institutions?category=maker_space&town=dalang&lang=en")
     assert [(i["name"], i["town"]["name"], i["level"]) for i in makers["items"]] == [("松湖创客", "Dalang", "municipal")]
+    assert api("/api/v1/institutions?flags=venture&flags=hmt_base")["total"] == 0
+    with app.app_context():
+        from registry.models import Institution
+
+        db.session.get(Institution, db.session.scalar(select(Institution.id).where(Institution.uscc == maker_uscc))
+                       ).has_venture_model = True
+        db.session.commit()
+    assert [i["uscc"] for i in api("/api/v1/institutions?flags=venture")["items"]] == [maker_uscc]
     record = api(f"/api/v1/institutions/{maker_uscc.lower()}")
     assert record["uscc"] == maker_uscc and record["category_label"] == "众创空间·前孵化器"
     assert record["recognitions"] == [{"level": "municipal", "level_label": "市级", "effective_from": "2019-01-01",

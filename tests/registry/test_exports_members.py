@@ -110,3 +110,65 @@ def test_reviewer_download_leaves_out_conflicted_institutions_and_says_so(app, h
     assert len(rows) == 10 - 5
     notes = [wb["计入机构名单"].cell(x, 1).value for x in range(4 + len(rows) + 2, wb["计入机构名单"].max_row + 1)]
     assert any(n == "有 5 行未列出：您的账号无权查看这些机构。" for n in notes)
+
+
+@pytest.fixture
+def rd_history(app):  # noqa: ANN001, ANN201
+    """An R&D institution recognised municipal in 2018, provincial from 2019 (both in force), a maker space 2019."""
+    from registry.models import CarrierType
+
+    with app.app_context():
+        rd = make_institution(category=CarrierType.RD_INSTITUTION, subclass="commercialisation", town="dalang",
+                              name="成果转化研究院")
+        record_recognition(rd, level=Level.MUNICIPAL, effective_from=date(2018, 1, 1), doc_no="东科〔2018〕9号")
+        record_recognition(rd, level=Level.PROVINCIAL, effective_from=date(2019, 7, 1), doc_no="粤科〔2019〕3号")
+        maker = make_institution(category=CarrierType.MAKER_SPACE, subclass=None, town="humen", name="虎门创客")
+        record_recognition(maker, level=Level.MUNICIPAL, effective_from=date(2019, 1, 1))
+        db.session.commit()
+
+
+def test_any_definition_exports_with_its_list(runner, tmp_path, rd_history):
+    result, path = export_count(runner, tmp_path, "rd-institutions", "--from", "2018", "--to", "2020", "--by", "subclass")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(path)
+    counts, members = wb["逐年数量"], wb["计入机构名单"]
+    assert counts["A1"].value == "新型研发机构（2018–2020年）"
+    assert counts["A2"].value is None and counts["A4"].value == "技术创新类"  # R&D classes, not incubator subclasses
+    by_label = {counts.cell(r, 1).value: [counts.cell(r, c).value for c in range(2, 5)] for r in range(4, 8)}
+    assert by_label["成果转化类"] == [1, 1, 1]
+    rows = _rows(members)
+    assert [(r[0], r[5], r[7]) for r in rows] == [(2018, "市级", "东科〔2018〕9号"), (2019, "省级", "粤科〔2019〕3号"),
+                                                  (2020, "省级", "粤科〔2019〕3号")]  # highest level in force, once a year
+    bad = runner.invoke(args=["export", "count", "maker-spaces", "--from", "2019", "--to", "2019", "--by", "subclass",
+                              "-o", str(tmp_path / "m.xlsx")])
+    assert bad.exit_code == 2 and "town, zone" in bad.output and not (tmp_path / "m.xlsx").exists()
+    unknown = runner.invoke(args=["export", "count", "spaceships", "--from", "2019", "--to", "2019",
+                                  "-o", str(tmp_path / "s.xlsx")])
+    assert unknown.exit_code == 2 and "national-incubators" in unknown.output
+    listing = runner.invoke(args=["export", "definitions", "--lang", "en"])
+    assert "rd-institutions (v1): New-type R&D institutions" in listing.output
+
+
+def export_count(runner, tmp_path, code: str, *args: str, name: str = "count.xlsx"):  # noqa: ANN001, ANN201
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    path = out / name
+    return runner.invoke(args=["export", "count", code, *args, "-o", str(path)]), path
+
+
+def test_web_count_downloads_for_every_definition(app, rd_history):
+    with app.app_context():
+        make_user("admin", username="boss2")
+        db.session.commit()
+    client = app.test_client()
+    login(client, "boss2")
+    stats = client.get("/stats/").get_data(as_text=True)
+    assert "/exports/counts/maker-spaces?from=2016&amp;to=2020&amp;format=xlsx" in stats
+    response = client.get("/exports/counts/maker-spaces?from=2019&to=2020&list=1&format=csv")
+    assert response.status_code == 200
+    assert 'filename="maker-spaces_institutions_2019-2020.csv"' in response.headers["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [r[:2] for r in table[1:]] == [["2019", "虎门创客"], ["2020", "虎门创客"]]
+    refused = client.get("/exports/counts/maker-spaces?from=2019&to=2020&by=subclass")
+    assert refused.status_code == 400 and "该统计不能按“subclass”分组" in refused.get_data(as_text=True)
+    assert client.get("/exports/counts/spaceships?from=2019&to=2020").status_code == 404
