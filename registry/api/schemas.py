@@ -105,6 +105,36 @@ class Count(Schema):
     notes = fields.List(fields.String(), required=True)
 
 
+class MemberQuery(_Query):
+    from_ = fields.Integer(required=True, data_key="from", metadata={"description": "First year, e.g. 2016."})
+    to = fields.Integer(required=True, metadata={"description": "Last year, e.g. 2020."})
+    as_of = fields.Date(metadata={"description": "Count on this date instead of 31 December when it comes earlier."})
+
+
+class Member(Schema):
+    year = fields.Integer(required=True)
+    counted_on = fields.Date(required=True)
+    name = fields.String(required=True)
+    uscc = fields.String(required=True)
+    town = fields.String(required=True)
+    subclass = fields.String(required=True, allow_none=True)
+    level = fields.String(required=True, validate=validate.OneOf([lv.value for lv in Level]),
+                          metadata={"description": "The highest qualifying level in force on the count date."})
+    recognised_on = fields.Date(required=True)
+    doc_no = fields.String(required=True, allow_none=True)
+
+
+class MemberList(Schema):
+    definition = fields.Nested(DefinitionRef, required=True)
+    title = fields.String(required=True)
+    years = fields.List(fields.Integer(), required=True)
+    counted_on = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
+    total = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    institutions = fields.List(fields.Nested(Member), required=True,
+                               metadata={"description": "One row per year and institution: the rows behind `total`."})
+    notes = fields.List(fields.String(), required=True)
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 class RegistryQuery(_Query):

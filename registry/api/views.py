@@ -24,7 +24,7 @@ from registry.api.spec import build_spec, operation
 from registry.api.tokens import note_use, token_from_header
 from registry.exports.counts import build_count_table
 from registry.exports.params import validate_count_request
-from registry.exports.writers import count_dict
+from registry.exports.writers import count_dict, members_to_json
 from registry.extensions import db
 from registry.i18n import is_english
 from registry.institutions.queries import (
@@ -163,6 +163,28 @@ def counts(code: str) -> Response:
             return api_error(400, "invalid_parameter", " ".join(m for ms in fields.values() for m in ms), fields)
         assert count_request is not None
         return jsonify(count_dict(build_count_table(count_request, found)))
+
+
+@bp.route("/counts/<code>/institutions")
+@operation(summary="The institutions behind a count: one row per year and institution",
+           response=schemas.MemberList, query=schemas.MemberQuery, errors=(400, 401, 404), tag="counts")
+def count_institutions(code: str) -> Response:
+    found = definition(code)
+    if found is None:
+        return api_error(404, "not_found", _("There is no count called “%(code)s”; see /api/v1/definitions.", code=code))
+    with force_locale(_lang()):
+        count_request, problems = validate_count_request(
+            from_year=request.args.get("from"), to_year=request.args.get("to"), as_of=request.args.get("as_of"),
+            fmt="json")
+        if problems:
+            fields: dict[str, list[str]] = {}
+            for p in problems:
+                fields.setdefault(p.field or "request", []).append(p.render())
+            return api_error(400, "invalid_parameter", " ".join(m for ms in fields.values() for m in ms), fields)
+        assert count_request is not None
+        table = build_count_table(count_request, found, with_members=True,
+                                  scope=token_institutions_query(g.api_token).with_only_columns(Institution.id))
+        return Response(members_to_json(table), mimetype="application/json")
 
 
 # --- the registry --------------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "api.openapi": {"GET": PUBLIC},
     "api.definitions": {"GET": TOKEN},
     "api.counts": {"GET": TOKEN},
+    "api.count_institutions": {"GET": TOKEN},
     "api.institutions": {"GET": TOKEN},
     "api.institution": {"GET": TOKEN},
     "api_tokens.index": {"GET": ADMINS, "POST": ADMINS},
@@ -259,7 +260,8 @@ def test_api_tokens_in_the_walk(app: Flask, world: World, api_token: str) -> Non
         client = app.test_client()
         failures: list[str] = []
         api_routes = [(e, m, r) for e, m, r in routes if POLICY[e][m] == TOKEN]
-        assert {e for e, _m, _r in api_routes} == {"api.definitions", "api.counts", "api.institutions", "api.institution"}
+        assert {e for e, _m, _r in api_routes} == {"api.definitions", "api.counts", "api.count_institutions",
+                                                   "api.institutions", "api.institution"}
         for endpoint, method, rule in api_routes:
             url = rule.build({a: PARAMS[a](world, ADMIN)[0] for a in rule.arguments}, append_unknown=False)[1]
             check_token_only(client, url, method, failures, "no token")

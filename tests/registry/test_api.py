@@ -53,8 +53,8 @@ def test_the_document_is_valid_openapi_generated_from_the_views(client):
     document = client.get("/api/v1/openapi.json").get_json()
     validate_document(document)
     assert document["openapi"] == "3.0.3"
-    assert set(document["paths"]) == {"/api/v1/definitions", "/api/v1/counts/{code}", "/api/v1/institutions",
-                                      "/api/v1/institutions/{uscc}"}
+    assert set(document["paths"]) == {"/api/v1/definitions", "/api/v1/counts/{code}", "/api/v1/counts/{code}/institutions",
+                                      "/api/v1/institutions", "/api/v1/institutions/{uscc}"}
     counts = document["paths"]["/api/v1/counts/{code}"]["get"]
     assert {p["name"] for p in counts["parameters"]} == {"from", "to", "as_of", "by", "lang", "code"}
     assert set(counts["responses"]) == {"200", "400", "401", "404"}
@@ -73,6 +73,11 @@ def test_counts_answer_the_same_figures_as_the_export(api, runner, tmp_path, his
     assert answer["total"] == {"2016": 1, "2017": 3, "2018": 2, "2019": 2, "2020": 2}
     assert answer["definition"] == {"code": "national-incubators", "version": 1}
     assert answer["notes"][0].startswith("统计口径（第1版）")
+    result, path = export(runner, tmp_path, "--from", "2016", "--to", "2020", "--list", name="l.json")
+    listed = json.loads(path.read_text(encoding="utf-8"))
+    behind = api("/api/v1/counts/national-incubators/institutions?from=2016&to=2020")
+    assert behind["institutions"] == listed["institutions"] and behind["total"] == answer["total"]
+    assert len(behind["institutions"]) == sum(answer["total"].values())
     english = api("/api/v1/counts/national-incubators?from=2019&to=2019&as_of=2019-06-30&lang=en")
     assert english["total"] == {"2019": 1} and english["counted_on"] == {"2019": "2019-06-30"}
     assert english["notes"][0].startswith("Counting rule (version 1)")
