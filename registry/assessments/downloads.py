@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Response, abort, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria, load_version
 from registry.access import get_institution_or_404, roles_required, visible_institution_ids
@@ -200,13 +200,20 @@ def run_download(run_id: int):
 # --- recommendations for the decision meeting ----------------------------------------------------------
 
 def recommendations_sheet(year: int, *, scope: Select | None = None) -> ListSheet:
-    visible = set(db.session.scalars(scope)) if scope is not None else None
     grouped: dict[str, list[list[Any]]] = {k: [] for k in (*queries.RECOMMENDATION_GROUPS, "none")}
     runs: set[int] = set()
-    for res, inst in queries.latest_results_for_year(year):
-        if visible is not None and inst.id not in visible:
-            continue
-        rec = (res.outcome or {}).get("recommendation") or {}
+    latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
+              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+    stmt = (select(AssessmentResult, Institution)
+            .join(latest, (latest.c.institution_id == AssessmentResult.institution_id)
+                  & (latest.c.run_id == AssessmentResult.run_id))
+            .join(Institution, Institution.id == AssessmentResult.institution_id)
+            .where(AssessmentResult.year == year)
+            .order_by(AssessmentResult.category, AssessmentResult.score.desc().nulls_last(), Institution.name))
+    if scope is not None:
+        stmt = stmt.where(Institution.id.in_(scope))
+    for res, inst, outcome in _stream_results(stmt):  # the same rows as the page (latest_results_for_year)
+        rec = outcome.get("recommendation") or {}
         sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
         runs.add(res.run_id)
         grouped.setdefault(res.recommendation or "none", []).append(
