@@ -182,8 +182,8 @@ def count_institutions(code: str) -> Response:
                 fields.setdefault(p.field or "request", []).append(p.render())
             return api_error(400, "invalid_parameter", " ".join(m for ms in fields.values() for m in ms), fields)
         assert count_request is not None
-        table = build_count_table(count_request, found, with_members=True,
-                                  scope=token_institutions_query(g.api_token).with_only_columns(Institution.id))
+        # a read token sees every institution's public record (registry.access.token_institutions_query)
+        table = build_count_table(count_request, found, with_members=True)
         return Response(members_to_json(table), mimetype="application/json")
 
 

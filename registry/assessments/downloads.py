@@ -9,7 +9,7 @@ once per system version). Outcomes are streamed in batches, never all held at on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,13 +17,14 @@ from typing import Any
 
 from flask import Response, abort, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria, load_version
-from registry.access import get_institution_or_404, roles_required, visible_institution_ids
+from registry.access import get_institution_or_404, roles_required, scoped, visible_among
 from registry.assessments import bp, queries
 from registry.assessments.explain import _pick, recommendation_sentence
 from registry.assessments.forms import RunFilterForm
+from registry.assessments.gap_lines import GapLine, gap_lines
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -36,7 +37,7 @@ from registry.exports.sheets import XLSX_MEDIA_TYPE, Column, ListSheet, data_dat
 from registry.extensions import db
 from registry.i18n import is_english
 from registry.labels import label_for
-from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport
+from registry.models import AssessmentResult, AssessmentRun, Institution, Role, RunVoid, SelfReport
 from registry.models.enums import LEVEL_RANK, Level
 from registry.stats.queries import has_synthetic_data
 
@@ -136,14 +137,14 @@ def _stream_results(stmt: Select) -> Iterator[tuple[AssessmentResult, Institutio
 
 
 def run_sheets(run: AssessmentRun, *, grade: str | None = None, recommendation: str | None = None,
-               category: str | None = None, scope: Select | None = None) -> list[ListSheet]:
+               category: str | None = None, scope: ColumnElement[bool] | None = None) -> list[ListSheet]:
     """One sheet per indicator system in the run: each result with its score, grade, recommendation and points."""
     stmt = queries._filtered(select(AssessmentResult, Institution)
                              .join(Institution, Institution.id == AssessmentResult.institution_id)
                              .where(AssessmentResult.run_id == run.id),
                              grade=grade, recommendation=recommendation, category=category)
     if scope is not None:
-        stmt = stmt.where(AssessmentResult.institution_id.in_(scope))
+        stmt = stmt.where(scope)
     stmt = stmt.order_by(AssessmentResult.category, AssessmentResult.subclass, AssessmentResult.system_version,
                          AssessmentResult.score.desc().nulls_last(), Institution.name, AssessmentResult.id)
     fixed = [Column(_("Name"), "text", 32), Column(_("Credit code"), "text", 21), Column(_("Town"), "text", 12),
@@ -174,6 +175,11 @@ def run_sheets(run: AssessmentRun, *, grade: str | None = None, recommendation: 
         ]
         if filters:
             notes.append(_("Only the results matching these filters: %(filters)s.", filters=filters))
+        void = db.session.scalar(select(RunVoid).where(RunVoid.run_id == run.id))
+        if void is not None:
+            notes.insert(0, _("This run was voided on %(when)s by %(who)s: %(reason)s. Its results are kept but no "
+                              "longer used.", when=void.voided_at.strftime("%Y-%m-%d"), who=void.voided_by_label,
+                              reason=void.reason))
         notes.append(data_date_note(run.finished_at or run.started_at))
         name = label_for(cat) + (f"·{label_for(sub)}" if sub else "")
         out.append(ListSheet(name=name, title=_("Run #%(id)s: %(system)s", id=run.id, system=cols.title),
@@ -193,25 +199,24 @@ def run_download(run_id: int):
     filters = {"grade": None, "recommendation": None, "category": None}
     if form.validate():
         filters = {k: getattr(form, k).data or None for k in filters}
-    sheets = run_sheets(the_run, scope=visible_institution_ids(), **filters)
+    sheets = run_sheets(the_run, scope=scoped(AssessmentResult.institution_id), **filters)
     return _download(workbook_bytes(sheets, title=sheets[0].title), f"run-{the_run.id}-{the_run.year}.xlsx")
 
 
 # --- recommendations for the decision meeting ----------------------------------------------------------
 
-def recommendations_sheet(year: int, *, scope: Select | None = None) -> ListSheet:
+def recommendations_sheet(year: int, *, scope: ColumnElement[bool] | None = None) -> ListSheet:
     grouped: dict[str, list[list[Any]]] = {k: [] for k in (*queries.RECOMMENDATION_GROUPS, "none")}
     runs: set[int] = set()
     latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+              .where(AssessmentResult.year == year, queries.not_void(), *([scope] if scope is not None else []))
+              .group_by(AssessmentResult.institution_id).subquery())
     stmt = (select(AssessmentResult, Institution)
             .join(latest, (latest.c.institution_id == AssessmentResult.institution_id)
                   & (latest.c.run_id == AssessmentResult.run_id))
             .join(Institution, Institution.id == AssessmentResult.institution_id)
             .where(AssessmentResult.year == year)
             .order_by(AssessmentResult.category, AssessmentResult.score.desc().nulls_last(), Institution.name))
-    if scope is not None:
-        stmt = stmt.where(Institution.id.in_(scope))
     for res, inst, outcome in _stream_results(stmt):  # the same rows as the page (latest_results_for_year)
         rec = outcome.get("recommendation") or {}
         sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
@@ -233,6 +238,7 @@ def recommendations_sheet(year: int, *, scope: Select | None = None) -> ListShee
                "(runs %(runs)s); each line names the rule that produced it.", year=year,
                runs=", ".join(f"#{r}" for r in sorted(runs)) or "—"),
              _("Grouped for the decision meeting: recognise, encourage upgrade, rectify, exit, keep, do not recognise."),
+             _("Voided runs are left out."),
              data_date_note()]
     return ListSheet(name=_("Recommendations %(year)s", year=year), title=_("Recommendations for %(year)s", year=year),
                      columns=columns, rows=rows, groups=groups, notes=_synthetic_note(notes))
@@ -241,50 +247,27 @@ def recommendations_sheet(year: int, *, scope: Select | None = None) -> ListShee
 @bp.route("/recommendations.xlsx")
 @staff
 def recommendations_download():
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=int) or queries.default_year() or next(iter(queries.assessed_years()), None)
     if year is None:
-        year = db.session.scalar(select(AssessmentRun.year).order_by(AssessmentRun.year.desc()).limit(1))
-        if year is None:
-            abort(404)
-    sheet = recommendations_sheet(year, scope=visible_institution_ids())
+        abort(404)
+    sheet = recommendations_sheet(year, scope=scoped(AssessmentResult.institution_id))
     return _download(workbook_bytes([sheet], title=sheet.title), f"recommendations-{year}.xlsx")
 
 
 # --- gap lists ---------------------------------------------------------------------------------------
 
-_OPS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
-
-
-def _gap_rows(rows: list[Mapping[str, Any]], prefix: str = "") -> Iterator[list[Any]]:
-    for r in rows:
-        notes = []
-        if r.get("relieved"):
-            notes.append(_("requirement lowered by the hardship-area relief"))
-        if r.get("missing"):
-            notes.append(_("figures missing: %(codes)s", codes=", ".join(r["missing"])))
-        if r.get("zero_denominator"):
-            notes.append(_("nothing to divide by"))
-        if r.get("provisional"):
-            notes.append(_("provisional"))
-        label = prefix + _pick(r.get("label", ""), r.get("label_en", ""))
-        if r.get("alternatives"):
-            yield [label, _("any one of the alternatives"), "", _yes_no(r.get("met")), "", r.get("reference", ""),
-                   "; ".join(notes)]
-            yield from _gap_rows(r["alternatives"], prefix="　" + _("or: "))
-            continue
-        required = r.get("required")
-        unit = r.get("unit") or ""
-        yield [label, f"{_OPS.get(r.get('op', '>='), r.get('op'))} {_value(required)}{unit}",
-               _cell_value(r.get("actual")), _yes_no(r.get("met")), _cell_value(r.get("shortfall")),
-               r.get("reference", ""), "; ".join(notes)]
-
-
-def _value(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return _yes_no(v)
-    return str(v)
+def _line_rows(lines: Sequence[GapLine], prefix: str = "") -> Iterator[list[Any]]:
+    """One row per criterion (and per alternative of an either-or criterion), from the gap page's own lines."""
+    for line in lines:
+        remarks = [text for flag, text in ((line.relieved, _("requirement lowered by the hardship-area relief")),
+                                           (bool(line.problem), line.problem), (line.provisional, _("provisional")))
+                   if flag]
+        inputs = "; ".join(f"{i.label} = {i.value_text} ({i.source_text})" for i in line.inputs)
+        yield [prefix + line.label, line.required_text, _cell_value(line.actual) if not line.alternatives else "",
+               line.unit or "", _yes_no(line.met), _cell_value(line.gap) if line.gap is not None else "",
+               inputs, line.clause, "; ".join(remarks)]
+        if line.alternatives:
+            yield from _line_rows(line.alternatives, prefix="　" + _("or: "))
 
 
 def _cell_value(v: Any) -> Any:
@@ -302,42 +285,53 @@ def _cell_value(v: Any) -> Any:
 
 
 def _gap_columns() -> list[Column]:
-    return [Column(_("Criterion"), "text", 34), Column(_("Required"), "text", 14), Column(_("Actual"), "general", 12),
-            Column(_("Met"), "text", 7), Column(_("Shortfall"), "general", 10), Column(_("Source clause"), "text", 40),
-            Column(_("Remarks"), "text", 30)]
+    return [Column(_("Criterion"), "text", 30), Column(_("Required"), "text", 14), Column(_("Actual"), "general", 12),
+            Column(_("Unit"), "text", 7), Column(_("Met"), "text", 7), Column(_("Shortfall"), "general", 10),
+            Column(_("Figures read (source)"), "text", 36), Column(_("Source clause"), "text", 36),
+            Column(_("Remarks"), "text", 24)]
 
 
-def compute_gap(inst: Institution, level: str, year: int) -> tuple[Any, Any, SelfReport | None]:
-    """(gap list or None, criteria or None, the self-report used) for one institution, as the gap page computes it."""
+def _lines(gap: Any, crit: Any, system: Any, report: SelfReport | None) -> list[GapLine]:
+    decls = system.input_set.by_code() if system else {}
+    english = is_english()
+    return gap_lines(gap.to_dict(), input_labels={c: d.label_en if english and d.label_en else d.label
+                                                  for c, d in decls.items()},
+                     input_units={c: d.unit for c, d in decls.items()},
+                     criteria_title=crit.title_en if english and crit.title_en else crit.title)
+
+
+def compute_gap(inst: Institution, level: str, year: int) -> tuple[Any, Any, Any, SelfReport | None]:
+    """(gap list, criteria, system, the self-report used) for one institution, as the gap page computes them;
+    the first three are None when no criteria or system is in force."""
     category = getattr(inst.category, "value", inst.category)
     code = criteria_for(category, inst.subclass, level)
-    if code is None:
-        return None, None, None
     report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
                                                         SelfReport.is_current.is_(True)))
+    if code is None:
+        return None, None, None, report
     try:
         crit = load_criteria(code, year)
         system = systems_in_force(year, category).get((category, inst.subclass))
     except (SystemNotFoundError, NoSystemInForce):
-        return None, None, report
+        return None, None, None, report
     facts = load_facts(year, [category], ids=[inst.id]).get(inst.id) or InstitutionFacts(
         inst.id, inst.uscc, inst.name, category, inst.subclass, getattr(inst.status, "value", inst.status),
         inst.is_hardship_area)
     inputs = build_inputs(system, report.values if report else None, facts) if system else {}
-    return check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year), crit, report
+    return check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year), crit, system, report
 
 
 def gap_sheet(inst: Institution, level: str, year: int) -> ListSheet:
-    gap, crit, report = compute_gap(inst, level, year)
+    gap, crit, system, report = compute_gap(inst, level, year)
     title = _("Gap list: %(name)s → %(level)s (%(year)s)", name=inst.name, level=label_for(level), year=year)
     if gap is None:
         return ListSheet(name=_("Gap list"), title=title, columns=_gap_columns(), rows=[],
                          notes=[_("No criteria or indicator system is in force for %(year)s.", year=year), data_date_note()])
-    rows = list(_gap_rows([r.to_dict() for r in gap.rows]))
+    rows = list(_line_rows(_lines(gap, crit, system, report)))
     unmet = len(gap.unmet())
     notes = [
-        _("Criteria %(title)s (%(source)s, version %(version)s); %(reference)s.", title=crit.title, source=crit.source,
-          version=crit.version, reference=crit.reference),
+        _("Criteria %(title)s (%(source)s, version %(version)s, sha256 %(sha)s).", title=crit.title,
+          source=crit.source, version=crit.version, sha=crit.sha256[:12]),
         _("All criteria met") if gap.met else _("%(n)s criteria not met", n=unmet),
         _("Figures from the %(year)s self-report (version %(version)s).", year=report.year, version=report.version)
         if report else _("No self-report for %(year)s: every figure is missing.", year=year),
@@ -376,13 +370,13 @@ def _latest_report_year(institution_id: int) -> int:
 
 # --- the pipeline: every candidate for a level ---------------------------------------------------------
 
-def pipeline_sheets(category: str, level: str, year: int, *, scope: Select | None = None) -> list[ListSheet]:
+def pipeline_sheets(category: str, level: str, year: int, *, scoped_to_user: bool = False) -> list[ListSheet]:
     """Every assessed institution of `category` below `level` on 31 December of `year`, checked against
     the criteria for `level` with its self-report of `year`: a summary (fewest unmet first) and every row."""
     target_rank = LEVEL_RANK[Level(level)]
     facts = load_facts(year, [category])
-    if scope is not None:
-        visible = set(db.session.scalars(scope))
+    if scoped_to_user:
+        visible = visible_among(facts)
         facts = {i: f for i, f in facts.items() if i in visible}
     candidates = {i: f for i, f in facts.items() if f.level is None or LEVEL_RANK[Level(f.level)] < target_rank}
     reports = load_reports(year, set(candidates))
@@ -393,7 +387,7 @@ def pipeline_sheets(category: str, level: str, year: int, *, scope: Select | Non
     towns = dict(db.session.execute(select(Institution.id, Institution.town_id).where(Institution.id.in_(list(candidates))))
                  .all()) if candidates else {}
     town_names = _town_names()
-    checked: list[tuple[InstitutionFacts, Any]] = []
+    checked: list[tuple[InstitutionFacts, Any, Any, Any]] = []
     criteria_seen: dict[str, Any] = {}
     for f in candidates.values():
         code = criteria_for(category, f.subclass, level)
@@ -407,16 +401,16 @@ def pipeline_sheets(category: str, level: str, year: int, *, scope: Select | Non
         criteria_seen[code] = crit
         values = reports.get(f.id, (None, None))[1]
         gap = check_criteria(crit, build_inputs(system, values, f), hardship_area=f.hardship_area, year=year)
-        checked.append((f, gap))
+        checked.append((f, gap, crit, system))
     checked.sort(key=lambda fg: (len(fg[1].unmet()), fg[0].name))
     summary_rows, detail_rows = [], []
-    for f, gap in checked:
+    for f, gap, crit, system in checked:
         unmet = gap.unmet()
         summary_rows.append([f.name, f.uscc, town_names.get(towns.get(f.id), ""), label_for(f.level),
                              label_for(f.subclass) if f.subclass else "", len(gap.rows) - len(unmet), len(gap.rows),
                              "; ".join(_pick(r.label, r.label_en) for r in unmet) or _("All criteria met"),
                              _yes_no(f.id in reports)])
-        for row in _gap_rows([r.to_dict() for r in gap.rows]):
+        for row in _line_rows(_lines(gap, crit, system, None)):
             detail_rows.append([f.name, f.uscc, *row])
     level_label = label_for(level)
     notes = [
@@ -461,7 +455,7 @@ def pipeline_download():
     if category not in CATEGORIES:
         abort(404)
     year = request.args.get("year", type=int) or (date.today().year - 1)
-    sheets = pipeline_sheets(category, level, year, scope=visible_institution_ids())
+    sheets = pipeline_sheets(category, level, year, scoped_to_user=True)
     return _download(workbook_bytes(sheets, title=sheets[0].title), f"pipeline-{category}-{level}-{year}.xlsx")
 
 

@@ -41,12 +41,13 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "users", "institutions", "recognitions", "status_changes", "firms", "tenancies",
     "uploads", "self_reports",
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
+    "assessment_run_voids",
     "api_tokens",
 })
 
 #: columns never recorded: bookkeeping that changes on every login or save
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"failed_logins", "locked_until", "last_login_at"}),
+    "users": frozenset({"last_login_at"}),
     "api_tokens": frozenset({"last_used_at"}),
 }
 IGNORED_EVERYWHERE = frozenset({"updated_at"})

@@ -10,13 +10,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement
 
 from registry.exports.sheets import Column, ListSheet
 from registry.extensions import db
 from registry.i18n import is_english
 from registry.labels import label_for
-from registry.models import Institution
 from registry.stats.definitions import CountDefinition
 from registry.stats.queries import count_dates
 
@@ -36,17 +35,18 @@ class Member:
 
 
 def count_members(definition: CountDefinition, years: range | list[int], *, as_of: date | None = None,
-                  scope: Select | None = None) -> list[Member]:
+                  scope: ColumnElement[bool] | None = None) -> list[Member]:
     """Every institution counted under `definition` in each year, at its highest qualifying level.
 
-    `scope` (ids from registry.access.visible_institution_ids) limits the rows to what the user may see.
+    `scope` (a condition on Institution: registry.access.institution_scope) limits the rows to what the
+    user may see.
     """
     pairs = count_dates(years, as_of)
     if not pairs:
         return []
     stmt = definition.members_select(pairs)
     if scope is not None:
-        stmt = stmt.where(Institution.id.in_(scope))
+        stmt = stmt.where(scope)
     english = is_english()
     best: dict[tuple[int, int], Member] = {}
     for year, day, inst_id, name, uscc, subclass, town, town_en, level, since, doc_no in db.session.execute(stmt):

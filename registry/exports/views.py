@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request
 
-from registry.access import roles_required, visible_institution_ids
+from registry.access import institution_scope, roles_required
 from registry.errors_domain import RegistryError
 from registry.exports import bp
 from registry.exports.counts import build_count_table
@@ -49,7 +49,7 @@ def _download(definition: CountDefinition) -> Response | tuple[str, int]:
         return render_template("exports/invalid.html", problems=problems), 400
     as_list = args.get("list") == "1"
     table = build_count_table(count_request, definition, with_members=as_list or count_request.fmt == "xlsx",
-                              scope=visible_institution_ids())
+                              scope=institution_scope())
     data = render_export(table, members_only=as_list)
     stem = definition.code + ("_institutions" if as_list else "")
     return Response(data, mimetype=MEDIA_TYPES[count_request.fmt], headers={

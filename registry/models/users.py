@@ -31,8 +31,6 @@ class User(UserMixin, TimestampMixin, Base):
     #: a reviewer's own employer, for conflict-of-interest checks
     affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     #: bumped on password change or forced logout; sessions carrying an older value are rejected
     session_version: Mapped[int] = mapped_column(default=1)

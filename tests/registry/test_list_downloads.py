@@ -102,10 +102,10 @@ def test_recommendations_grouped_for_the_decision_meeting(app, assessed, admin_c
             headings[current].append([ws.cell(r, c).value for c in range(1, 10)])
         r += 1
     # the meeting's order, every group present (empty ones with 0)
-    assert list(headings) == ["予以认定（1）", "鼓励升级（1）", "限期整改（0）", "退出（1）", "保留（1）", "不予认定（0）",
+    assert list(headings) == ["准予认定（1）", "鼓励升级（1）", "限期整改（0）", "退出（1）", "保留（1）", "不予认定（0）",
                               "暂无建议（0）"]
     flat = {row[0]: (heading, row) for heading, rows in headings.items() for row in rows}
-    assert flat["新芽孵化器"][0] == "予以认定（1）"
+    assert flat["新芽孵化器"][0] == "准予认定（1）"
     assert flat["沉默孵化器"][0] == "退出（1）"
     assert ws.cell(4, 1).fill.start_color.rgb.endswith("F2F4F7") and ws.cell(4, 1).font.bold
     assert "连续" in flat["沉默孵化器"][1][6]  # the reason, as a sentence
@@ -120,15 +120,18 @@ def test_one_institutions_gap_list_and_the_pipeline_of_candidates(app, assessed,
     assert "/assessments/pipeline.xlsx?category=incubator&amp;level=national_candidate&amp;year=2019" in page
     wb = _book(admin_client.get(f"/assessments/gaps/{inst_id}.xlsx?level=national_candidate&year=2019"))
     header, rows, notes = _table(wb.active)
-    assert header == ["条件", "要求", "实际", "是否满足", "差距", "依据条款", "备注"]
+    assert header == ["条件", "要求", "实际", "单位", "是否满足", "差距", "所读数据（来源）", "依据条款", "备注"]
     from assessment import load_criteria
+    from assessment.glossary import public_reference
 
     crit = load_criteria("incubator_national_candidate_comprehensive", 2019)
-    assert [r[5] for r in rows if not str(r[0]).startswith("　")] == [c.reference for c in crit.criteria]
+    assert [r[7] for r in rows if not str(r[0]).startswith("　")] == [public_reference(c.reference) or "—"
+                                                                      for c in crit.criteria]
     tenants = next(r for r in rows if r[0] == "在孵企业数")
-    assert tenants[2] == 12 and tenants[3] == "否"
+    assert tenants[2] == 12 and tenants[4] == "否" and tenants[5] > 0  # short by a number of firms
+    assert "在孵企业数 = 12" in tenants[6] and "!" in tenants[6]  # the figure read, with its cell
     assert notes[0].startswith("认定条件 ") and crit.source in notes[0]
-    assert notes[1] == "2 项条件未满足" and [r[3] for r in rows].count("否") == 2
+    assert notes[1] == "2 项条件未满足" and [r[4] for r in rows].count("否") == 2
     assert any("艰苦边远地区" in n for n in notes)
     pipeline = _book(admin_client.get("/assessments/pipeline.xlsx?category=incubator&level=national_candidate&year=2019"))
     assert pipeline.sheetnames == ["候选机构", "逐条对照"]
@@ -143,6 +146,7 @@ def test_one_institutions_gap_list_and_the_pipeline_of_candidates(app, assessed,
     assert rows[2][7] == "在孵企业数; 累计毕业企业数"
     _h, detail, _n = _table(pipeline["逐条对照"])
     assert sum(1 for d in detail if d[0] == "微光孵化器" and not str(d[2]).startswith("　")) == len(crit.criteria)
+    assert [d[6] for d in detail if d[0] == "微光孵化器" and d[2] == "在孵企业数"] == ["否"]
 
 
 def test_registry_list_download_with_the_pages_filters_and_scope(app, assessed, admin_client):
