@@ -89,7 +89,12 @@ def _serving() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, assessments, auth, errors, exports, institutions, reports, reviews, stats
+    from registry import admin, api, assessments, auth, errors, exports, institutions, reports, reviews, stats
+    from registry.api import admin_views as api_admin
+    from registry.extensions import csrf
 
     for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api_admin.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: nothing for CSRF to protect
