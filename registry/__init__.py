@@ -30,6 +30,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
         raise RuntimeError("Refusing to start with the development SECRET_KEY: set FUHUA_SECRET_KEY.")
+    if not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
+        if app.config["AUDIT_KEY"] == "dev-audit":
+            raise RuntimeError("Refusing to start with the development audit key: set FUHUA_AUDIT_KEY.")
+        if app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]:
+            raise RuntimeError("FUHUA_AUDIT_KEY must differ from FUHUA_SECRET_KEY.")
 
     extensions.init_app(app)
     i18n.init_app(app)
