@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, flash, session
-from flask_login import logout_user
+from flask import Flask, Response, flash, request, session
+from flask_login import current_user, logout_user
 
 from registry.extensions import db, login_manager
 
@@ -39,6 +39,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # pages for a signed-in user must not stay in a browser's or proxy's cache after logout
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
         return response
 
     @app.before_request
