@@ -17,6 +17,7 @@ from registry.audit import AUDITED_TABLES
 from registry.auth import operations as accounts
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX
 from registry.models import AuditEntry, Institution, User
 
 #: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
@@ -75,7 +76,7 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
     user = _get_user(user_id)
@@ -101,7 +102,7 @@ def user_edit(user_id: int):
                            action=ActionForm()), 422 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @admin_required
 def user_password(user_id: int):
     user = _get_user(user_id)
@@ -124,7 +125,7 @@ def user_password(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/enabled", methods=["POST"])
+@bp.route("/users/<id:user_id>/enabled", methods=["POST"])
 @admin_required
 def user_enabled(user_id: int):
     user = _get_user(user_id)
@@ -141,7 +142,7 @@ def user_enabled(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions", methods=["POST"])
 @admin_required
 def user_sessions(user_id: int):
     user = _get_user(user_id)
@@ -164,7 +165,7 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
     if form.user.data:
         who = form.user.data.strip()
         cond = AuditEntry.actor_label.ilike(f"%{who}%")
-        if who.isdigit():
+        if who.isdigit() and int(who) <= DB_INT_MAX:
             cond = or_(cond, AuditEntry.actor_id == int(who))
         stmt = stmt.where(cond)
     if form.date_from.data:

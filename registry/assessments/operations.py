@@ -354,7 +354,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     """Assess every applicant, recognised and rectifying institution of the year's assessable categories.
 
     Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force.
+    The run is stamped started when the work begins and finished when every outcome is computed,
+    just before the (immutable) run row and its results are written; the column default used to
+    stamp "started" at that insert, a moment after "finished" had been taken.
     """
+    started_at = utcnow()
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
     clock, cpu_clock = time.perf_counter(), time.process_time()
@@ -401,7 +405,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     run = AssessmentRun(year=year, category=category, started_by_id=getattr(started_by, "id", None),
                         started_by_label=label or (None if started_by is not None else cli_label()),
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
-                        note=(note or "").strip() or None, finished_at=utcnow())
+                        note=(note or "").strip() or None, started_at=started_at, finished_at=utcnow())
     db.session.add(run)
     db.session.flush()
 
