@@ -81,7 +81,7 @@ def _serving() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, assessments, auth, errors, exports, institutions, reports, reviews, stats
+    from registry import admin, assessments, auth, errors, exports, health, institutions, reports, reviews, stats
 
-    for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors):
+    for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors, health):
         app.register_blueprint(module.bp)

@@ -32,6 +32,7 @@ PUBLIC = "public"  # anyone, logged in or not (only checked not to fail)
 POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "static": {"GET": PUBLIC},
     "root": {"GET": PUBLIC},  # a redirect to the registry
+    "health.healthz": {"GET": PUBLIC},  # database reachability for the proxy: no data
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": USERS},
     "institutions.index": {"GET": USERS},
