@@ -22,6 +22,7 @@ from assessment import system as _system
 from assessment._schema import Reader
 from assessment.declarations import NUMERIC_TYPES, Coercer, coercer
 from assessment.errors import SystemDefinitionError, SystemNotFoundError
+from assessment.rulefiles import PinnedFileError, RuleFile, known_criteria, remember_criteria
 from assessment.rules import HUNDRED, ZERO, ratio
 from assessment.trace import Input, jsonable
 
@@ -30,7 +31,9 @@ OPS = (">=", "<=", "==")
 _TOP_KEYS = ("code", "version", "category", "subclass", "level", "title", "title_en", "reference", "provisional",
              "hardship_relief", "criteria", "notes")
 _CRITERION_KEYS = ("code", "label", "label_en", "measure", "inputs", "numerator", "denominator", "scale", "op",
-                   "required", "relief", "reference", "provisional", "note", "any")
+                   "required", "relief", "reference", "provisional", "note", "any", "unit")
+#: the unit of a measure that needs no declaration
+_MEASURE_UNITS = {"years_since": "年", "months_since": "个月"}
 _SHARE_QUANTUM = Decimal("0.0001")
 _NO_DENOMINATOR: Any = object()  # a ratio over zero: neither met nor a number
 
@@ -54,6 +57,7 @@ class Criterion:
     provisional: bool = False
     note: str = ""
     alternatives: tuple[Criterion, ...] = ()  #: met when any alternative is met
+    unit: str | None = None  #: of `required` and the measured figure ("%", "万元", "家/千平方米" …)
     #: the check bound to this criterion's numbers, compiled once on load
     run: Any = field(default=None, compare=False, repr=False)
 
@@ -77,6 +81,8 @@ class Criteria:
     hardship_relief: Decimal = ZERO
     notes: str = ""
     coercers: Mapping[str, Coercer] = field(default_factory=dict, compare=False, repr=False)
+    #: the file this set was parsed from (its `declared_by` names the systems that checked its inputs)
+    file: RuleFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def inputs_read(self) -> tuple[str, ...]:
@@ -91,7 +97,11 @@ class Criteria:
 
 @dataclass(frozen=True, slots=True)
 class GapRow:
-    """One line of a gap list."""
+    """One line of a gap list: the criterion, required and actual figures (in `unit`), how far short,
+    the inputs read (each with the cell it came from) and the clause.
+
+    The criteria file's name, version and sha256 are on the `GapList` holding the row.
+    """
 
     code: str
     label: str
@@ -108,6 +118,9 @@ class GapRow:
     shortfall: Decimal | None = None  #: how far short, as a share of `required` (0.05 = 5 % short)
     alternatives: tuple[GapRow, ...] = ()
     zero_denominator: bool = False  #: a ratio with nothing to divide by: not met, and said so
+    unit: str | None = None
+    inputs: tuple[Input, ...] = ()  #: every input the criterion reads, as supplied (value and source cell)
+    gap: Decimal | None = None  #: how far short, in `unit` (`shortfall` is the same as a share of `required`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +129,7 @@ class GapRow:
             "reference": self.reference, "provisional": self.provisional, "relieved": self.relieved,
             "missing": list(self.missing), "shortfall": jsonable(self.shortfall),
             "alternatives": [a.to_dict() for a in self.alternatives], "zero_denominator": self.zero_denominator,
+            "unit": self.unit, "inputs": inputs_dicts(self.inputs), "gap": jsonable(self.gap),
         }
 
     @classmethod
@@ -126,8 +140,15 @@ class GapRow:
             reference=d["reference"], provisional=d["provisional"], relieved=d.get("relieved", False),
             missing=tuple(d.get("missing", ())), shortfall=_restore(d.get("shortfall")),
             alternatives=tuple(cls.from_dict(a) for a in d.get("alternatives", ())),
-            zero_denominator=d.get("zero_denominator", False),
+            zero_denominator=d.get("zero_denominator", False), unit=d.get("unit"),
+            inputs=tuple(Input(i["code"], i.get("value"), i.get("source")) for i in d.get("inputs") or ()),
+            gap=_restore(d.get("gap")),
         )
+
+
+def inputs_dicts(inputs: tuple[Input, ...]) -> list[dict[str, Any]]:
+    """Inputs as stored with a gap row: code, value as supplied (JSON-ready) and source."""
+    return [{"code": i.code, "value": jsonable(i.value), "source": i.source} for i in inputs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,18 +183,19 @@ class GapList:
 
 
 _ROW_FIELDS = ("code", "label", "required", "actual", "met", "reference", "provisional", "op", "label_en", "measure",
-               "relieved", "missing", "shortfall", "alternatives", "zero_denominator")
+               "relieved", "missing", "shortfall", "alternatives", "zero_denominator", "unit", "inputs", "gap")
 _ROW_SETTERS = tuple(getattr(GapRow, f).__set__ for f in _ROW_FIELDS)
 _NEW = object.__new__
 
 
 def _row(code: str, label: str, required: Any, actual: Any, met: bool, reference: str, provisional: bool, op: str,
          label_en: str, measure: str, relieved: bool, missing: tuple[str, ...], shortfall: Decimal | None,
-         alternatives: tuple[GapRow, ...], zero_denominator: bool) -> GapRow:
+         alternatives: tuple[GapRow, ...], zero_denominator: bool, unit: str | None = None,
+         inputs: tuple[Input, ...] = (), gap: Decimal | None = None) -> GapRow:
     """GapRow(...) with every field given, built by writing its slots (hot path; see trace.node)."""
     row = _NEW(GapRow)
     (s_code, s_label, s_required, s_actual, s_met, s_reference, s_provisional, s_op, s_label_en, s_measure,
-     s_relieved, s_missing, s_shortfall, s_alternatives, s_zero) = _ROW_SETTERS
+     s_relieved, s_missing, s_shortfall, s_alternatives, s_zero, s_unit, s_inputs, s_gap) = _ROW_SETTERS
     s_code(row, code)
     s_label(row, label)
     s_required(row, required)
@@ -189,6 +211,9 @@ def _row(code: str, label: str, required: Any, actual: Any, met: bool, reference
     s_shortfall(row, shortfall)
     s_alternatives(row, alternatives)
     s_zero(row, zero_denominator)
+    s_unit(row, unit)
+    s_inputs(row, inputs)
+    s_gap(row, gap)
     return row
 
 
@@ -275,15 +300,48 @@ def _header(code: str, version: int) -> tuple[str, str | None, str]:
 def _load(code: str, version: int) -> Criteria:
     root, name = _index()[code][version]
     raw = (root / "criteria" / name).read_bytes()
+    return remember_criteria(_parse_file(raw, name, _system.root_label(root), None, expect=(code, version)))
+
+
+def criteria_origin(code: str, version: int) -> tuple[str, str] | None:
+    """(root label, file name under criteria/) of the file a version is read from, or None."""
+    found = _index().get(code, {}).get(version)
+    return None if found is None else (_system.root_label(found[0]), found[1])
+
+
+def _parse_file(raw: bytes, name: str, root: str, declared_by: Any, expect: tuple[str, int] | None) -> Criteria:
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SystemDefinitionError(name, "", f"not valid TOML: {exc}") from None
-    return parse_criteria(data, source=name, sha256=hashlib.sha256(raw).hexdigest(), expect=(code, version))
+    used: list[Any] = []
+    crits = parse_criteria(data, source=name, sha256=hashlib.sha256(raw).hexdigest(), expect=expect,
+                           declared_by=declared_by, _used=used)
+    file = RuleFile("criteria", name, root, crits.sha256, raw.decode("utf-8"), code=crits.code, version=crits.version,
+                    declared_by=tuple((s.sha256, s.inputs_sha256) for s in used))
+    object.__setattr__(crits, "file", file)
+    return crits
 
 
-def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect: tuple[str, int] | None = None) -> Criteria:
-    """Validate a criteria file against the inputs its category's system declares."""
+def criteria_from_files(file: RuleFile, systems: Any) -> Criteria:
+    """The criteria set exactly as a stored file holds it, its inputs checked against the stored systems
+    (`systems`: the IndicatorSystems its `declared_by` names) — the same parse as on disk, never the disk."""
+    hit = known_criteria(file.sha256)
+    if hit is not None:
+        return hit
+    raw = file.text.encode("utf-8")
+    if file.kind != "criteria" or hashlib.sha256(raw).hexdigest() != file.sha256:
+        raise PinnedFileError(f"stored text of criteria file {file.path} does not hash to {file.sha256[:12]}")
+    return remember_criteria(_parse_file(raw, file.path, file.root, list(systems), expect=None))
+
+
+def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect: tuple[str, int] | None = None,
+                   declared_by: Any = None, _used: list[Any] | None = None) -> Criteria:
+    """Validate a criteria file against the inputs its category's system declares.
+
+    `declared_by` (systems) replaces looking up the systems in force on disk; `_used` collects
+    the systems whose declarations were read.
+    """
     r = Reader(source)
     r.table(data, "", _TOP_KEYS, ("code", "version", "category", "level", "title", "reference", "criteria"))
     code, version = r.str(data, "code", ""), r.int(data, "version", "")
@@ -298,7 +356,13 @@ def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect:
     if not 0 <= relief < 1:
         raise r.fail("hardship_relief", "expected a share between 0 and 1")
 
-    decls = _declared_inputs(r, category, subclass, version)
+    if declared_by is not None:
+        decls = _merged_declarations(r, category, list(declared_by))
+        used_systems = list(declared_by)
+    else:
+        decls, used_systems = _declared_inputs(r, category, subclass, version)
+    if _used is not None:
+        _used.extend(used_systems)
     items = r.tables(data, "criteria", "")
     if not items:
         raise r.fail("criteria", "at least one criterion is needed")
@@ -320,10 +384,23 @@ def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect:
                        "coercers": {c: coercer(decls[c]) for c in crits.inputs_read}})
 
 
-def _declared_inputs(r: Reader, category: str, subclass: str | None, version: int) -> Mapping[str, Any]:
-    """Input declarations of the system(s) in force for the criteria's first year (all subclasses if none given)."""
-    subclasses = (subclass,) if subclass is not None else (_system.SUBCLASSES.get(category) or (None,))
+def _merged_declarations(r: Reader, category: str, systems: list[Any]) -> Mapping[str, Any]:
+    """The input declarations every one of `systems` shares."""
+    if not systems:
+        raise r.fail("category", f"no {category} system declares inputs for these criteria")
     merged: dict[str, Any] | None = None
+    for s in systems:
+        decls = s.input_set.by_code()
+        merged = decls if merged is None else {k: v for k, v in merged.items() if k in decls}
+    assert merged is not None
+    return merged
+
+
+def _declared_inputs(r: Reader, category: str, subclass: str | None, version: int) -> tuple[Mapping[str, Any], list[Any]]:
+    """Input declarations of the system(s) in force for the criteria's first year (all subclasses if none given),
+    and those systems."""
+    subclasses = (subclass,) if subclass is not None else (_system.SUBCLASSES.get(category) or (None,))
+    used: list[Any] = []
     for sub in subclasses:
         try:
             s = _system.load_system(category, version, sub)
@@ -332,10 +409,8 @@ def _declared_inputs(r: Reader, category: str, subclass: str | None, version: in
             if not versions:
                 raise r.fail("category", f"no {category} system declares inputs for these criteria") from None
             s = _system.load_version(category, versions[0], sub)
-        decls = s.input_set.by_code()
-        merged = decls if merged is None else {k: v for k, v in merged.items() if k in decls}
-    assert merged is not None
-    return merged
+        used.append(s)
+    return _merged_declarations(r, category, used), used
 
 
 def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[str, Any], top: bool) -> Criterion:
@@ -350,7 +425,7 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         alts = r.tables(item, "any", p)
         if len(alts) < 2:
             raise r.fail(f"{p}.any", "list at least two alternatives")
-        for key in ("measure", "inputs", "required"):
+        for key in ("measure", "inputs", "required", "unit"):
             if key in item:
                 raise r.fail(f"{p}.{key}", "a criterion with alternatives takes its measures from 'any'")
         alternatives = tuple(_parse_criterion(r, a, ap, decls, top=False) for ap, a in alts)
@@ -388,9 +463,28 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         for key in ("numerator", "denominator", "scale"):
             if key in item:
                 raise r.fail(f"{p}.{key}", f"only ratio measures take {key!r}")
-    crit = Criterion(measure=measure, inputs=inputs, op=op, required=required,
+    unit = _unit(r, item, p, measure, inputs, decls, extra.get("scale"))
+    crit = Criterion(measure=measure, inputs=inputs, op=op, required=required, unit=unit,
                      relief=r.bool(item, "relief", p, False), **common, **extra)
     return _with_runner(crit)
+
+
+def _unit(r: Reader, item: Mapping[str, Any], p: str, measure: str, inputs: tuple[str, ...],
+          decls: Mapping[str, Any], scale: Decimal | None) -> str | None:
+    """The unit a gap row shows: declared, or implied (a percentage, years, the inputs' common unit)."""
+    declared = r.str(item, "unit", p, None)
+    if declared is not None:
+        return declared
+    if measure == "ratio":
+        if scale == HUNDRED:
+            return "%"
+        raise r.fail(f"{p}.unit", f"a ratio per {scale} needs its unit spelled out (e.g. \"家/千平方米\")")
+    if measure in _MEASURE_UNITS:
+        return _MEASURE_UNITS[measure]
+    if measure == "bool":
+        return None
+    units = {decls[c].unit for c in inputs}
+    return units.pop() if len(units) == 1 else None
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -422,7 +516,7 @@ def check_coerced(criteria: Criteria, inputs: Mapping[str, Input], coerced: Mapp
         ry = inputs.get("report_year")
         year = ry.value if ry is not None and isinstance(ry.value, int) and not isinstance(ry.value, bool) else None
     factor = 1 - criteria.hardship_relief if hardship_area else None
-    rows = tuple([c.run(values, factor, year) for c in criteria.criteria])
+    rows = tuple([c.run(values, factor, year, inputs) for c in criteria.criteria])
     return GapList(criteria.code, criteria.version, criteria.level, criteria.source, criteria.sha256,
                    criteria.provisional, hardship_area, rows)
 
@@ -439,8 +533,9 @@ def _compile(c: Criterion) -> Any:
         runners = tuple(a.run for a in c.alternatives)
         any_provisional = provisional or any(a.provisional for a in c.alternatives)
 
-        def run_any(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
-            alts = tuple([f(values, factor, year) for f in runners])
+        def run_any(values: Mapping[str, Any], factor: Decimal | None, year: int | None,
+                    supplied: Mapping[str, Input]) -> GapRow:
+            alts = tuple([f(values, factor, year, supplied) for f in runners])
             met = any(a.met for a in alts)
             shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
             return _row(code, label, None, None, met, reference, any_provisional, "any", label_en, "any",
@@ -449,12 +544,15 @@ def _compile(c: Criterion) -> Any:
         return run_any
 
     inputs = c.inputs
+    unit = c.unit
     base_required = c.required
     relief = c.relief and isinstance(base_required, Decimal)
     is_bool = isinstance(base_required, bool)
     measure_of = _measure_fn(c)
 
-    def run(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+    def run(values: Mapping[str, Any], factor: Decimal | None, year: int | None,
+            supplied: Mapping[str, Input]) -> GapRow:
+        read = tuple([supplied.get(k) or Input(k, None) for k in inputs])
         required = base_required
         relieved = False
         if factor is not None and relief:
@@ -463,21 +561,22 @@ def _compile(c: Criterion) -> Any:
         for k in inputs:
             if k not in values:
                 return _row(code, label, required, None, False, reference, provisional, op, label_en, measure,
-                            relieved, tuple([x for x in inputs if x not in values]), None, (), False)
+                            relieved, tuple([x for x in inputs if x not in values]), None, (), False, unit, read)
         actual = measure_of(values, year)
         if actual is None or actual is _NO_DENOMINATOR:
             return _row(code, label, required, None, False, reference, provisional, op, label_en, measure, relieved,
-                        ("report_year",) if actual is None else (), None, (), actual is _NO_DENOMINATOR)
-        shortfall = None
+                        ("report_year",) if actual is None else (), None, (), actual is _NO_DENOMINATOR, unit, read)
+        shortfall = gap = None
         if is_bool:
             met = actual is required
         else:
             met = actual >= required if op == ">=" else actual <= required if op == "<=" else actual == required
-            if not met and required and op != "==":
-                gap = (required - actual) if op == ">=" else (actual - required)
-                shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
+            if not met and op != "==":
+                gap = _plain((required - actual) if op == ">=" else (actual - required))
+                if required:
+                    shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
         return _row(code, label, required, actual, met, reference, provisional, op, label_en, measure, relieved,
-                    (), shortfall, (), False)
+                    (), shortfall, (), False, unit, read, gap)
     return run
 
 

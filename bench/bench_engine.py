@@ -13,7 +13,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from assessment import Input, PastOutcome, Standing, apply_quota, evaluate, load_system
+from assessment import Input, PastOutcome, Standing, apply_quota, decide, evaluate, load_system
 
 HEADER: dict[str, Any] = dict(
     org_name="示例", uscc="91110000600037341L", legal_form="enterprise", town_or_park="songshanhu",
@@ -85,10 +85,10 @@ def main() -> None:
         print(f"{label}: best {max(rates):,.0f} institution-years/s per core, mean {total / cpu_total:,.0f}/s "
               f"(CPU time, {len(rates)} rounds of {len(reports)}, full traces; {1e6 / max(rates):.0f} µs each)")
 
-    cohort = [evaluate(system, 2019, inputs, standing=s, history=history) for inputs, s in zip(reports, standings)]
+    cohort = [evaluate(system, 2019, inputs, standing=s, history=history, decide=False) for inputs, s in zip(reports, standings)]
     start = time.perf_counter()
-    apply_quota(cohort, system)
-    print(f"apply_quota over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")
+    cohort = [decide(o) for o in apply_quota(cohort, system)]
+    print(f"apply_quota, then decide, over {len(cohort)}: {(time.perf_counter() - start) * 1e3:.1f} ms")
     flat_start = time.perf_counter()
     for o in cohort:
         o.flat_trace()

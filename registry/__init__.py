@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]:
             raise RuntimeError("FUHUA_AUDIT_KEY must differ from FUHUA_SECRET_KEY.")
 
+    _use_systems_root(app)
     extensions.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -70,6 +71,19 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _use_systems_root(app: Flask) -> None:
+    """Read the bureau's own indicator systems and criteria (SYSTEMS_ROOT) besides the shipped ones."""
+    root = app.config.get("SYSTEMS_ROOT")
+    if not root:
+        return
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise RuntimeError(f"FUHUA_SYSTEMS_ROOT {root!r} is not a folder.")
+    import assessment
+
+    assessment.add_data_root(path)
 
 
 def _serving() -> bool:

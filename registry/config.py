@@ -66,5 +66,11 @@ class Config:
     REVIEW_SYSTEM_LOADER = None
     # run Alembic migrations on start, so a new install or an upgrade needs no extra step
     AUTO_MIGRATE = True
+    # the bureau's own data root (FUHUA_SYSTEMS_ROOT): a folder laid out like the package's (systems/…, criteria/…)
+    # whose files override or add to the shipped indicator systems and criteria; None = shipped files only
+    SYSTEMS_ROOT = None
+    # `assess run` refuses a year in which fewer than this share of the institutions due have a current
+    # self-report (override with --force and a note)
+    ASSESS_MIN_REPORT_SHARE = 0.5
     # label shown on every page while the database holds synthetic demo data
     SHOW_DEMO_BANNER = True

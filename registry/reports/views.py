@@ -195,14 +195,20 @@ def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
     row = queries.version(institution.id, year, number) or abort(404)
     labels: dict[str, str] = {}
+    decls: dict = {}
+    table_labels: dict[str, str] = {}
+    column_decls: dict = {}
     try:
         spec = operations.spec_for(institution, year)
+        decls = {f.code: f for f in spec.fields}
         labels = {f.code: f.label for f in spec.fields}
         table_labels = {t.code: t.label for t in spec.tables}
+        column_decls = {t.code: {c.code: c for c in t.columns} for t in spec.tables}
     except RegistryError:
-        table_labels = {}
+        pass
+    column_labels = {t: {c: d.label for c, d in cols.items()} for t, cols in column_decls.items()}
     return render_template("reports/version.html", institution=institution, year=year, report=row, labels=labels,
-                           table_labels=table_labels)
+                           table_labels=table_labels, decls=decls, column_decls=column_decls, column_labels=column_labels)
 
 
 @bp.route("/<id:institution_id>/<id:year>/diff")

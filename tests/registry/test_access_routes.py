@@ -52,6 +52,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "assessments.recommendations": {"GET": STAFF},
     "assessments.gaps": {"GET": STAFF},
     "assessments.compare": {"GET": STAFF},
+    "assessments.void": {"POST": ADMINS},
     "reports.mine": {"GET": frozenset({INSTITUTION})},
     "reports.template": {"GET": USERS},
     "reports.upload": {"GET": frozenset({ADMIN, INSTITUTION}), "POST": frozenset({ADMIN, INSTITUTION})},

@@ -25,7 +25,7 @@ from tests.registry.test_review_fixtures import World, app, client_for, world  #
 QUERY_NAMES = ("year", "a", "b", "page", "cp", "pp", "sort", "dir", "order", "next", "level", "lang", "format", "by",
                "from", "to", "as_of", "q", "category", "subclass", "status", "town", "zone", "venture", "internet_plus",
                "urban_renewal", "strata_title", "hmt_base", "grade", "recommendation", "table", "record", "user",
-               "date_from", "date_to")
+               "date_from", "date_to", "entry")
 
 nasty_text = st.one_of(
     st.text(max_size=40),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cf002390cb12
+Revision ID: 92ae0ed61361
 Revises: 
-Create Date: 2026-12-02 06:03:36.388910
+Create Date: 2026-12-02 06:32:03.144460
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'cf002390cb12'
+revision = '92ae0ed61361'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -186,6 +186,7 @@ def upgrade():
     sa.Column('systems', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('year_check', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_assessment_runs_started_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_runs'))
     )
@@ -288,6 +289,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_uploads_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_uploads_sha256'), ['sha256'], unique=False)
 
+    op.create_table('assessment_run_voids',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('voided_by_id', sa.Integer(), nullable=True),
+    sa.Column('voided_by_label', sa.String(length=120), nullable=False),
+    sa.Column('voided_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_run_voids_run_id_assessment_runs')),
+    sa.ForeignKeyConstraint(['voided_by_id'], ['users.id'], name=op.f('fk_assessment_run_voids_voided_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_run_voids')),
+    sa.UniqueConstraint('run_id', name=op.f('uq_assessment_run_voids_run_id'))
+    )
     op.create_table('review_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -314,6 +327,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_assignments_reviewer_id'), ['reviewer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_assignments_round_id'), ['round_id'], unique=False)
 
+    op.create_table('rule_files',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('root', sa.String(length=500), nullable=False),
+    sa.Column('code', sa.String(length=80), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=True),
+    sa.Column('content', sa.Text(), nullable=True),
+    sa.Column('includes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('declared_by', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('first_stored_at', sa.DateTime(), nullable=False),
+    sa.Column('first_run_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['first_run_id'], ['assessment_runs.id'], name=op.f('fk_rule_files_first_run_id_assessment_runs')),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_rule_files'))
+    )
     op.create_table('self_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
@@ -367,6 +395,13 @@ def upgrade():
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
 
+    op.create_table('assessment_run_files',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_run_files_run_id_assessment_runs')),
+    sa.ForeignKeyConstraint(['sha256'], ['rule_files.sha256'], name=op.f('fk_assessment_run_files_sha256_rule_files')),
+    sa.PrimaryKeyConstraint('run_id', 'sha256', name=op.f('pk_assessment_run_files'))
+    )
     op.create_table('reported_tenants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('self_report_id', sa.Integer(), nullable=False),
@@ -434,6 +469,7 @@ def downgrade():
         batch_op.drop_index('ix_reported_tenants_year_uscc')
 
     op.drop_table('reported_tenants')
+    op.drop_table('assessment_run_files')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
@@ -443,12 +479,14 @@ def downgrade():
         batch_op.drop_index('ix_self_reports_year_current')
 
     op.drop_table('self_reports')
+    op.drop_table('rule_files')
     with op.batch_alter_table('review_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_assignments_round_id'))
         batch_op.drop_index(batch_op.f('ix_review_assignments_reviewer_id'))
         batch_op.drop_index(batch_op.f('ix_review_assignments_institution_id'))
 
     op.drop_table('review_assignments')
+    op.drop_table('assessment_run_voids')
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploads_sha256'))
         batch_op.drop_index(batch_op.f('ix_uploads_institution_id'))
