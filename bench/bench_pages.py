@@ -136,6 +136,7 @@ class Client:
 
 def serve(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+           "FUHUA_AUDIT_KEY": "bench-audit-" + os.urandom(8).hex(),
            "FUHUA_AUTO_MIGRATE": "false", "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "registry:create_app()"], env=env, cwd=ROOT)

@@ -19,6 +19,7 @@ from registry.audit import AUDITED_TABLES
 from registry.auth import operations as accounts
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX, db_int
 from registry.labels import term
 from registry.models import AuditEntry, Institution, User
 
@@ -78,7 +79,7 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
     user = _get_user(user_id)
@@ -104,7 +105,7 @@ def user_edit(user_id: int):
                            action=ActionForm()), 422 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @admin_required
 def user_password(user_id: int):
     user = _get_user(user_id)
@@ -127,7 +128,7 @@ def user_password(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/enabled", methods=["POST"])
+@bp.route("/users/<id:user_id>/enabled", methods=["POST"])
 @admin_required
 def user_enabled(user_id: int):
     user = _get_user(user_id)
@@ -144,7 +145,7 @@ def user_enabled(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions", methods=["POST"])
 @admin_required
 def user_sessions(user_id: int):
     user = _get_user(user_id)
@@ -160,7 +161,7 @@ def user_sessions(user_id: int):
 
 def _audit_query(form: AuditFilterForm):  # noqa: ANN202
     stmt = select(AuditEntry)
-    entry = request.args.get("entry", type=int)
+    entry = request.args.get("entry", type=db_int)
     if entry:
         stmt = stmt.where(AuditEntry.id == entry)
     if form.table.data:
@@ -171,7 +172,7 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
         who = form.user.data.strip()
         named = select(User.id).where(or_(User.display_name.ilike(f"%{who}%"), User.username.ilike(f"%{who}%")))
         cond = or_(AuditEntry.actor_label.ilike(f"%{who}%"), AuditEntry.actor_id.in_(named))
-        if who.isdigit():
+        if who.isdigit() and int(who) <= DB_INT_MAX:
             cond = or_(cond, AuditEntry.actor_id == int(who))
         stmt = stmt.where(cond)
     if form.date_from.data:

@@ -445,7 +445,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force, and
     YearNotAssessable for a future year or when fewer than `min_share` (default: the app's
     ASSESS_MIN_REPORT_SHARE) of the institutions due have reported, unless `force` with a `note`.
+    The run is stamped started when the work begins and finished when every outcome is computed,
+    just before the (immutable) run row and its results are written; the column default used to
+    stamp "started" at that insert, a moment after "finished" had been taken.
     """
+    started_at = utcnow()
     if min_share is None:
         from flask import current_app
 
@@ -505,7 +509,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     run = AssessmentRun(year=year, category=category, started_by_id=getattr(started_by, "id", None),
                         started_by_label=label or (None if started_by is not None else cli_label()),
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
-                        note=(note or "").strip() or None, finished_at=utcnow(),
+                        note=(note or "").strip() or None, started_at=started_at, finished_at=utcnow(),
                         year_check=check.to_dict(forced=force and not check.ok))
     db.session.add(run)
     db.session.flush()

@@ -32,6 +32,7 @@ from registry.assessments.operations import (
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.i18n import is_english
+from registry.inputs import db_int
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -89,7 +90,7 @@ def index():
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 @staff
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
@@ -100,7 +101,7 @@ def run(run_id: int):
     filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(request.args.get("page", 1, type=db_int), 100_000)  # past any run's last page, within OFFSET's range
     rows, total = queries.run_results(run_id, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
     dist = queries.grade_distribution(run_id, **{k: v for k, v in filters.items() if k != "grade"})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -109,7 +110,7 @@ def run(run_id: int):
                            page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
 
 
-@bp.route("/runs/<int:run_id>/void", methods=["POST"])
+@bp.route("/runs/<id:run_id>/void", methods=["POST"])
 @roles_required(Role.ADMIN)
 def void(run_id: int):
     """Void a run with a written reason (admins); the run and its results stay as they were."""
@@ -130,7 +131,7 @@ def void(run_id: int):
     return redirect(url_for("assessments.run", run_id=run_id))
 
 
-@bp.route("/results/<int:result_id>")
+@bp.route("/results/<id:result_id>")
 @staff
 def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
@@ -145,7 +146,7 @@ def result(result_id: int):
 @staff
 def recommendations():
     years = queries.assessed_years()
-    year = request.args.get("year", type=int) or queries.default_year() or (years[0] if years else date.today().year - 1)
+    year = request.args.get("year", type=db_int) or queries.default_year() or (years[0] if years else date.today().year - 1)
     rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
     groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
     groups["none"] = []
@@ -156,7 +157,7 @@ def recommendations():
     return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
 
 
-@bp.route("/gaps/<int:institution_id>")
+@bp.route("/gaps/<id:institution_id>")
 @staff
 def gaps(institution_id: int):
     inst = get_institution_or_404(institution_id)
@@ -174,7 +175,7 @@ def gaps(institution_id: int):
         abort(404)
     report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.is_current.is_(True))
                                .order_by(SelfReport.year.desc()).limit(1))
-    year = request.args.get("year", type=int) or (report.year if report else date.today().year - 1)
+    year = request.args.get("year", type=db_int) or (report.year if report else date.today().year - 1)
     if report is not None and report.year != year:
         report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
                                                             SelfReport.is_current.is_(True)))
@@ -202,7 +203,7 @@ def gaps(institution_id: int):
 @bp.route("/compare")
 @staff
 def compare():
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     cmp = None
     if a and b:

@@ -65,7 +65,7 @@ from registry.models import (
 )
 
 #: ids in URLs are bounded so a huge number is a plain 404, never a database overflow
-ID = "int(max=2147483647)"
+ID = "id"
 #: beyond this a page number is certainly past the end; it is clamped before any OFFSET is computed
 MAX_PAGE = 100_000
 TENANTS_PER_PAGE = 20

@@ -15,6 +15,7 @@ import importers
 from registry.access import get_institution_or_404, roles_required
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX, db_int
 from registry.models import Institution, Role, SelfReport, Upload, User
 from registry.reports import bp, operations, queries
 from registry.reports.forms import ConfirmForm, SelfReportUploadForm
@@ -83,7 +84,7 @@ def mine():  # noqa: ANN201
                            upload_year=queries.upload_year)
 
 
-@bp.route("/<int:institution_id>/<int:year>/template")
+@bp.route("/<id:institution_id>/<id:year>/template")
 @login_required
 def template(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -94,7 +95,7 @@ def template(institution_id: int, year: int):  # noqa: ANN201
     return _send(data, filename)
 
 
-@bp.route("/<int:institution_id>/<int:year>/upload", methods=["GET", "POST"])
+@bp.route("/<id:institution_id>/<id:year>/upload", methods=["GET", "POST"])
 @login_required
 def upload(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -120,7 +121,7 @@ def upload(institution_id: int, year: int):  # noqa: ANN201
     return render_template("reports/upload.html", form=form, institution=institution, year=year, spec=spec), status
 
 
-@bp.route("/uploads/<int:upload_id>/preview")
+@bp.route("/uploads/<id:upload_id>/preview")
 @login_required
 def preview(upload_id: int):  # noqa: ANN201
     stored, institution = _upload_or_404(upload_id)
@@ -153,7 +154,7 @@ def _preview(stored: Upload, institution: Institution, year: int, spec: importer
                            n_warnings=sum(1 for i in issues if i.severity == "warning")), status
 
 
-@bp.route("/<int:institution_id>/<int:year>/confirm", methods=["POST"])
+@bp.route("/<id:institution_id>/<id:year>/confirm", methods=["POST"])
 @login_required
 def confirm(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -161,7 +162,7 @@ def confirm(institution_id: int, year: int):  # noqa: ANN201
     form = ConfirmForm()
     if not form.validate_on_submit() or not str(form.upload_id.data).isdigit():
         abort(400)
-    stored = db.session.get(Upload, int(form.upload_id.data))
+    stored = db.session.get(Upload, int(form.upload_id.data)) if int(form.upload_id.data) <= DB_INT_MAX else None
     if stored is None or stored.institution_id != institution.id:
         abort(404)
     try:
@@ -183,7 +184,7 @@ def confirm(institution_id: int, year: int):  # noqa: ANN201
     return redirect(url_for("reports.versions", institution_id=institution.id, year=year))
 
 
-@bp.route("/<int:institution_id>/<int:year>/")
+@bp.route("/<id:institution_id>/<id:year>/")
 @login_required
 def versions(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -199,7 +200,7 @@ def versions(institution_id: int, year: int):  # noqa: ANN201
                            may_upload=operations.may_upload(current_user, institution))
 
 
-@bp.route("/<int:institution_id>/<int:year>/v<int:number>")
+@bp.route("/<id:institution_id>/<id:year>/v<id:number>")
 @login_required
 def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -221,11 +222,11 @@ def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
                            table_labels=table_labels, decls=decls, column_decls=column_decls, column_labels=column_labels)
 
 
-@bp.route("/<int:institution_id>/<int:year>/diff")
+@bp.route("/<id:institution_id>/<id:year>/diff")
 @login_required
 def diff(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
-    a_no, b_no = request.args.get("a", type=int), request.args.get("b", type=int)
+    a_no, b_no = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     if a_no is None and b_no is None:  # no choice made: the current version against the one before
         current = queries.current_report(institution.id, year)
         if current is None or current.version < 2:
@@ -241,7 +242,7 @@ def diff(institution_id: int, year: int):  # noqa: ANN201
                            tables=tables)
 
 
-@bp.route("/uploads/<int:upload_id>/download")
+@bp.route("/uploads/<id:upload_id>/download")
 @login_required
 def download(upload_id: int):  # noqa: ANN201
     stored, _institution = _upload_or_404(upload_id)
@@ -254,7 +255,7 @@ def download(upload_id: int):  # noqa: ANN201
     return _send(stored.content, filename, mimetype)
 
 
-@bp.route("/uploads/<int:upload_id>/annotated")
+@bp.route("/uploads/<id:upload_id>/annotated")
 @login_required
 def annotated(upload_id: int):  # noqa: ANN201
     stored, institution = _upload_or_404(upload_id)

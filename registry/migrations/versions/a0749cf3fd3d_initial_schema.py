@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4535d85b05c7
+Revision ID: a0749cf3fd3d
 Revises: 
-Create Date: 2026-12-02 06:32:52.212254
+Create Date: 2026-12-02 06:44:53.115533
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '4535d85b05c7'
+revision = 'a0749cf3fd3d'
 down_revision = None
 branch_labels = None
 depends_on = None
