@@ -44,14 +44,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
-    if not app.testing and _serving():
+    if not app.testing and _migrating():
         if app.config.get("AUTO_MIGRATE"):
             from registry.database import upgrade_database
 
             upgrade_database(app)
-        from registry.warmup import warm_caches
+        if _serving():
+            from registry.warmup import warm_caches
 
-        warm_caches(app)
+            warm_caches(app)
     return app
 
 
@@ -86,12 +87,23 @@ def _use_systems_root(app: Flask) -> None:
     assessment.add_data_root(path)
 
 
-def _serving() -> bool:
-    """Migrate on start when serving (gunicorn, `fuhua run`), not for `fuhua db …` which manages it."""
+def _migrating() -> bool:
+    """Migrate on start when serving and for commands (`fuhua assess …`), not for `fuhua db …` which manages it."""
     import sys
 
     argv = sys.argv[1:]
-    return not argv or argv[0] not in ("db", "shell", "routes") 
+    return not argv or argv[0] not in ("db", "shell", "routes")
+
+
+def _serving() -> bool:
+    """Warm the caches only for a server (gunicorn, `fuhua run`, `fuhua quickstart`): a command such as
+    `fuhua assess run` would otherwise spend seconds compiling every template it never renders."""
+    import sys
+
+    if "gunicorn" in sys.modules:
+        return True
+    argv = sys.argv[1:]
+    return not argv or argv[0] in ("run", "quickstart")
 
 
 def _register_blueprints(app: Flask) -> None:
