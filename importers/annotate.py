@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlsxWorkbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assessment import glossary
 from importers import limits
 from importers.budget import Budget, count_xlsx
 from importers.cells import to_grid
@@ -193,7 +194,7 @@ def _summary_rows(ws: Worksheet, report: ImportReport | RosterReport, *, write_o
         for c in range(1, len(_HEADERS) + 1):
             ws.cell(row=3, column=c).font = bold
     for n, issue in enumerate(report.issues[:MAX_MARKED], start=1):
-        values = [n, _SEVERITY_ZH[issue.severity], issue.code, issue.sheet or "（文件）", issue.cell or "",
+        values = [n, _SEVERITY_ZH[issue.severity], glossary.zh("issue_kind", issue.code), issue.sheet or "（文件）", issue.cell or "",
                   issue.label or "", issue.value or "", issue.message("zh_CN")]
         fill = ERROR_FILL if issue.severity == "error" else WARNING_FILL
         if write_only:

@@ -147,11 +147,14 @@ NOT_A_CHOICE = _t("not-a-choice",
     N_("%(label)s must be one of %(expected)s; found “%(value)s”."),
     "“%(label)s”应为以下之一：%(expected_zh)s，实际为“%(value)s”。")
 USCC_FORMAT = _t("uscc-format",
-    N_("“%(value)s” is not a unified social credit code (18 characters expected)."),
-    "“%(value)s”不是统一社会信用代码（应为18位）。")
+    N_("“%(value)s” is not a unified social credit code: %(reason)s."),
+    "“%(value)s”不是统一社会信用代码：%(reason_zh)s。")
 USCC_CHECKSUM = _t("uscc-checksum",
-    N_("“%(value)s” is not a valid unified social credit code (check digit)."),
-    "“%(value)s”不是有效的统一社会信用代码（校验位错误）。")
+    N_("“%(value)s” is not a valid unified social credit code: the check digit (the last character) should be %(check)s."),
+    "“%(value)s”不是有效的统一社会信用代码：校验位（最后一位）应为 %(check)s（校验位错误）。")
+REPORT_YEAR_MISMATCH = _t("report-year-mismatch",
+    N_("%(label)s is %(value)s, but this is the %(year)s template. Please type %(year)s, or download the %(value)s template for a %(value)s report."),
+    "“%(label)s”填写为 %(value)s，但本文件是 %(year)s 年度模板。请填写 %(year)s；如要报送 %(value)s 年度，请下载 %(value)s 年度模板。")
 # --- rows and cross-field rules ----------------------------------------------------------------
 DUPLICATE_ROW_KEY = _t("duplicate-row-key",
     N_("%(label)s “%(value)s” appears again; it is already in row %(first_row)s."),

@@ -145,6 +145,12 @@ def _read(data: bytes, filename: str, sha256: str, budget: Budget) -> Workbook:
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
             raise
         raise _FileProblem(_corrupt(filename, _calamine_reason(exc))) from exc
+    if fmt == "ods":  # calamine reports merged cells for .xlsx and .xls only
+        from importers.ods_merges import ods_merged_ranges
+
+        for name, ranges in ods_merged_ranges(data).items():
+            if name in sheets and not sheets[name].merged:
+                sheets[name].merged = ranges
     return Workbook(filename=filename, sha256=sha256, format=fmt, data=data, sheets=sheets, unread=tuple(unread))
 
 

@@ -88,11 +88,14 @@ def _use_systems_root(app: Flask) -> None:
 
 
 def _migrating() -> bool:
-    """Migrate on start when serving and for commands (`fuhua assess …`), not for `fuhua db …` which manages it."""
+    """Migrate on start when serving (gunicorn, `fuhua run`); other `fuhua` commands open the
+    database only when they need it (registry/cli.py prepares it), and `--help` never does."""
     import sys
 
-    argv = sys.argv[1:]
-    return not argv or argv[0] not in ("db", "shell", "routes")
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    if program in ("fuhua", "flask"):
+        return sys.argv[1:2] == ["run"]
+    return True
 
 
 def _serving() -> bool:

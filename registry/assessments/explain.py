@@ -89,8 +89,34 @@ def _num(v: Any) -> str:
     if isinstance(v, bool):
         return _("yes") if v else _("no")
     if isinstance(v, (list, tuple)):
-        return ", ".join(_num(x) for x in v)
+        return join_words(_num(x) for x in v)
+    if isinstance(v, (int, float)) or _is_decimal_text(v):
+        from decimal import Decimal
+
+        number = Decimal(str(v))
+        if not isinstance(v, int) or abs(number) >= 10000:  # group figures; years and small counts stay as they are
+            from registry.i18n import fmt_figure
+
+            return fmt_figure(number)
     return str(v)
+
+
+def _is_decimal_text(v: Any) -> bool:
+    from decimal import Decimal
+
+    return isinstance(v, Decimal) or (isinstance(v, str) and v.replace(".", "", 1).lstrip("-").isdigit())
+
+
+def _ratio(v: Any) -> str:
+    """A ratio or growth rate in per cent, to one decimal (78.5511 → 78.6)."""
+    if v is None or isinstance(v, bool):
+        return _num(v)
+    try:
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return f"{Decimal(str(v)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
+    except Exception:  # noqa: BLE001
+        return _num(v)
 
 
 def _pick(zh: str, en: str) -> str:
@@ -156,7 +182,7 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
         band = _band(params, detail.get("matched"))
         ratio = _("%(numerator)s ÷ %(denominator)s × %(scale)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
                   denominator=_num(detail.get("denominator")), scale=_num(params.get("scale", 100)),
-                  ratio=_num(detail.get("ratio")), unit=u)
+                  ratio=_ratio(detail.get("ratio")), unit=u)
         if band is not None:
             return _("Ratio %(ratio)s reaches the band “at least %(min)s” → %(points)s of %(weight)s points.",
                      ratio=ratio, min=band["min"], points=pts, weight=weight)
@@ -167,17 +193,17 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
         if rule == "growth_linear":
             if detail.get("zero_denominator"):
                 return _("Last year's figure is 0, so growth is undefined → 0 of %(weight)s points.", weight=weight)
-            measured = _("growth over last year %(growth)s%%", growth=_num(detail.get("growth")))
+            measured = _("growth over last year %(growth)s%%", growth=_ratio(detail.get("growth")))
         elif rule == "ratio_linear":
             measured = _("ratio %(numerator)s ÷ %(denominator)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
-                         denominator=_num(detail.get("denominator")), ratio=_num(detail.get("ratio")), unit=u)
+                         denominator=_num(detail.get("denominator")), ratio=_ratio(detail.get("ratio")), unit=u)
         else:
             measured = f"{_num(detail.get('value'))}{u}"
         return _("Scored on a straight line from %(floor)s (0 points) to %(target)s (all %(weight)s points): %(measured)s → %(points)s points.",
                  floor=_num(params.get("floor")), target=_num(params.get("target")), weight=weight, measured=measured,
                  points=pts)
     if rule in ("threshold", "ratio_threshold"):
-        value = _num(detail.get("ratio") if rule == "ratio_threshold" else detail.get("value"))
+        value = _ratio(detail.get("ratio")) if rule == "ratio_threshold" else _num(detail.get("value"))
         if detail.get("met"):
             return _("%(value)s%(unit)s reaches the minimum %(min)s → all %(weight)s points.", value=value, unit=u,
                      min=_num(params.get("min")), weight=weight)
@@ -498,7 +524,7 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
 
 
 def _indicator_lines(i: IndicatorView) -> str:
-    head = f"  [{i.code}] {i.label} ({i.rule}{', ' + _('provisional') if i.provisional else ''}): {_num(i.points)} / {_num(i.weight)}"
+    head = f"  {i.label} ({term('rule_kind', i.rule)}{', ' + _('provisional') if i.provisional else ''}): {_num(i.points)} / {_num(i.weight)}"
     body = [head]
     params = {k: v for k, v in i.parameters.items() if k not in ("group", "provisional", "weight")}
     body.append("      " + _("Parameters: %(params)s", params=_params_text(params)))
@@ -568,12 +594,21 @@ def change_sentence(c: Any) -> str:
     return f"{who} · {_field_label(c.field)}: {_field_value(c.field, c.before)} → {_field_value(c.field, c.after)}"
 
 
+def figure_text(v: Any) -> str:
+    """A compared figure: 是/否 for answers, separators for amounts, a dash when absent."""
+    if isinstance(v, str) and v in ("True", "False", "true", "false"):
+        v = v.lower() == "true"
+    return _num(v)
+
+
 def _field_value(name: str, v: Any) -> str:
-    """A changed parameter's value for people: levels by their name, source notes without project notes."""
-    if name == "level" and isinstance(v, str):
-        return term("level", v)
+    """A changed parameter's value in words: levels, rule kinds and measures by name, source notes readable."""
+    if v is None:
+        return "—"
     if name in ("reference", "source") and isinstance(v, str):
         return glossary.public_reference(v) or "—"
+    if name in ("level", "rule", "measure") and isinstance(v, str):
+        return term({"level": "level", "rule": "rule_kind", "measure": "measure"}[name], v)
     return _value_text(v)
 
 

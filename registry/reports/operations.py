@@ -67,13 +67,45 @@ def prefill_for(institution: Institution, spec: importers.TemplateSpec) -> dict[
     return {k: v for k, v in values.items() if k in codes and v is not None}
 
 
+def tenant_rows_for(institution: Institution, spec: importers.TemplateSpec) -> dict[str, list[dict[str, object]]]:
+    """The tenants table as the registry knows it: every firm hosted during the year, with last year's
+    reported figures beside the registry's name, code and dates, so the clerk corrects and adds."""
+    from registry.models import Firm, Tenancy
+
+    table = next((t for t in spec.tables if t.code == "tenants" and t.key == "uscc"), None)
+    if table is None:
+        return {}
+    start, end = dt.date(spec.year, 1, 1), dt.date(spec.year, 12, 31)
+    hosted = db.session.execute(
+        select(Firm.name, Firm.uscc, Firm.established_on, Tenancy.entered_on)
+        .join(Tenancy, Tenancy.firm_id == Firm.id)
+        .where(Tenancy.carrier_id == institution.id, Tenancy.entered_on <= end,
+               (Tenancy.exited_on.is_(None)) | (Tenancy.exited_on >= start))
+        .order_by(Tenancy.entered_on, Firm.name)).all()
+    last = queries.last_year_rows(institution.id, spec.year, table.code)
+    columns = {c.code: c for c in table.columns}
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for name, uscc, established_on, entered_on in hosted:
+        if uscc in seen:
+            continue
+        seen.add(uscc)
+        row = {code: queries.typed_value(columns[code], text) for code, text in last.get(uscc, {}).items()
+               if code in columns}
+        row.update({k: v for k, v in {"name": name, "uscc": uscc, "established_on": established_on,
+                                       "entered_on": entered_on}.items() if k in columns and v is not None})
+        rows.append(row)
+    return {table.code: rows[:table.max_rows]}
+
+
 def build_template_for(institution: Institution | None, year: int, *, category: str | None = None,
                        subclass: str | None = None) -> tuple[bytes, str]:
     """The template bytes and a download name; for an institution, header pre-filled and last year beside."""
     if institution is not None:
         spec = spec_for(institution, year)
         last = queries.typed_last_year(spec, queries.last_year_values(institution.id, year))
-        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last)
+        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last,
+                                        rows=tenant_rows_for(institution, spec))
         return data, f"{year}年度自评报表_{institution.name}_{institution.uscc}.xlsx"
     assert category is not None
     try:
@@ -361,6 +393,31 @@ def file_credit_code(workbook: importers.Workbook) -> str | None:
     return None
 
 
+def credit_code_issue(workbook: importers.Workbook) -> importers.Issue:
+    """Why the header's credit code cannot name the institution: the sheet or row is missing, the
+    cell is empty, or the code is malformed (said at the cell, with what is wrong, as for tenants)."""
+    from importers.cells import column_letter
+    from importers.converters import Problem, normalise_uscc
+    from importers.issues import MISSING_SHEET, REQUIRED
+
+    sheet = workbook.sheet(KV_SHEET)
+    if sheet is None:
+        return importers.Issue(MISSING_SHEET, sheet=KV_SHEET,
+                               params={"year": _file_year(workbook) or "", "sheet": KV_SHEET})
+    for r, row in enumerate(sheet.rows):
+        if row and isinstance(row[CODE_COL], str) and row[CODE_COL].strip() == "uscc":
+            raw = sheet.get(r, VALUE_COL)
+            label = str(sheet.get(r, 1) or "统一社会信用代码")
+            cell = f"{column_letter(VALUE_COL)}{r + 1}"
+            if raw is None or str(raw).strip() == "":
+                return importers.Issue(REQUIRED, sheet=KV_SHEET, cell=cell, field="uscc", label=label)
+            problem = normalise_uscc(raw)
+            if isinstance(problem, Problem):
+                return importers.Issue(problem.type, sheet=KV_SHEET, cell=cell, field="uscc", label=label,
+                                       value=str(raw), params=dict(problem.params))
+    return importers.Issue(reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)
+
+
 def _file_year(workbook: importers.Workbook) -> int | None:
     meta = read_identity(workbook) or {}
     try:
@@ -385,8 +442,7 @@ def import_file(data: bytes, filename: str, *, year: int | None = None, dry_run:
         return FileResult(filename, parsed)
     code = file_credit_code(parsed)
     if code is None:
-        return FileResult(filename, _refused(filename, sha256, importers.Issue(
-            reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)))
+        return FileResult(filename, _refused(filename, sha256, credit_code_issue(parsed)))
     institution = db.session.scalar(select(Institution).where(Institution.uscc == code))
     if institution is None:
         return FileResult(filename, _refused(filename, sha256, importers.Issue(
