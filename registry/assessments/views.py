@@ -21,6 +21,7 @@ from registry.assessments.comparison import compare_runs, indicator_sentences, r
 from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.gap_lines import gap_lines
+from registry.assessments.pinning import PinnedFileError, load_pinned_system
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -151,9 +152,21 @@ def recommendations():
     groups["none"] = []
     for res, inst in rows:
         rec = (res.outcome or {}).get("recommendation") or {}
-        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
+        params = rec.get("params") or {}
+        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, params,
+                                           labels=_veto_labels(res.outcome) if params.get("vetoes") else None)
         groups.setdefault(res.recommendation or "none", []).append((res, inst, sentence))
     return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
+
+
+def _veto_labels(outcome: dict[str, Any]) -> dict[str, str]:
+    """The veto items' labels from the pinned system the result used (the few rows a veto decided)."""
+    ref = outcome.get("system") or {}
+    try:
+        system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
+    except (KeyError, PinnedFileError):
+        return {}
+    return {i.code: i.label_en if is_english() and i.label_en else i.label for i in system.indicators if i.rule == "veto"}
 
 
 @bp.route("/gaps/<int:institution_id>")
