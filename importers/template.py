@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from assessment.inputs import InputDecl, TableDecl
 from importers.cells import column_letter
+from importers.safe_cells import text_cell
 from importers.self_report import (CODE_COL, HELP_COL, LABEL_COL, LAST_YEAR_COL, META_SHEET, NOTE_COL, UNIT_COL,
                                    VALUE_COL)
 from importers.spec import KV_SHEET, TemplateSpec, describe
@@ -207,12 +208,13 @@ def _kv_sheet(ws: Worksheet, spec: TemplateSpec, lists: _Lists, prefill: Mapping
         ws.cell(row=row, column=CODE_COL + 1, value=decl.code).font = _CODE_FONT
         ws.cell(row=row, column=LABEL_COL + 1, value=decl.label + (" *" if decl.required else ""))
         ws.cell(row=row, column=UNIT_COL + 1, value=decl.unit or "")
-        value_cell = ws.cell(row=row, column=VALUE_COL + 1, value=_display(decl, prefill.get(decl.code)))
+        # prefilled and last-year values come from the registry and earlier reports: text, never formulas
+        value_cell = text_cell(ws, row, VALUE_COL + 1, _display(decl, prefill.get(decl.code)))
         value_cell.protection, value_cell.fill, value_cell.border = _UNLOCKED, _INPUT, _BOX
         fmt = _number_format(decl)
         if fmt:
             value_cell.number_format = fmt
-        last = ws.cell(row=row, column=LAST_YEAR_COL + 1, value=_display(decl, last_year.get(decl.code)))
+        last = text_cell(ws, row, LAST_YEAR_COL + 1, _display(decl, last_year.get(decl.code)))
         last.fill = _GREY
         if fmt:
             last.number_format = fmt

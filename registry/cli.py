@@ -59,11 +59,13 @@ def quickstart_cmd(host: str, port: int, no_serve: bool) -> None:
 
 def init_app(app: Flask) -> None:
     from registry.admin.cli import users_cli
+    from registry.api.cli import api_tokens_cli
     from registry.assessments.cli import assess_cli, systems_cli
     from registry.audit.cli import audit_cli
     from registry.demo.cli import demo_cli
     from registry.exports.cli import export_cli
     from registry.reports.cli import reports_cli, roster_cli
 
-    for group in (demo_cli, export_cli, systems_cli, assess_cli, reports_cli, roster_cli, users_cli, audit_cli):
+    for group in (demo_cli, export_cli, systems_cli, assess_cli, reports_cli, roster_cli, users_cli, audit_cli,
+                  api_tokens_cli):
         app.cli.add_command(group)

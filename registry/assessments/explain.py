@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from assessment import IndicatorSystem, glossary
 from assessment.outcome import expand_stored
 from registry.assessments.gap_lines import GapLine, gap_lines, gap_lines_text
 from registry.assessments.pinning import FileNotice, disk_notices, pinned_for_outcome
-from registry.i18n import is_english
+from registry.i18n import fmt_figure, is_english
 from registry.labels import current_locale, label_for, term
 from registry.reports.display import shown_value
 
@@ -563,8 +564,8 @@ def _value_text(v: Any) -> str:
     if isinstance(v, list):
         return ", ".join(_value_text(x) for x in v)
     if isinstance(v, Mapping):
-        return "; ".join(f"{_field_label(k)} {_value_text(x)}" for k, x in v.items())
-    return str(v)
+        return "; ".join(f"{_field_label(k)} {_field_value(k, x)}" for k, x in v.items())
+    return fmt_figure(v) if isinstance(v, (int, float, Decimal)) else str(v)
 
 
 def change_sentence(c: Any) -> str:
@@ -575,7 +576,16 @@ def change_sentence(c: Any) -> str:
     who = f"{subject} “{c.label}”" if c.label and c.subject not in ("grades", "quota", "decisions") else subject
     if c.field in ("added", "removed"):
         return f"{who}: {_field_label(c.field)}"
-    return f"{who} · {_field_label(c.field)}: {_value_text(c.before)} → {_value_text(c.after)}"
+    return f"{who} · {_field_label(c.field)}: {_field_value(c.field, c.before)} → {_field_value(c.field, c.after)}"
+
+
+def _field_value(name: str, v: Any) -> str:
+    """A changed parameter's value for people: levels by their name, source notes without project notes."""
+    if name == "level" and isinstance(v, str):
+        return term("level", v)
+    if name in ("reference", "source") and isinstance(v, str):
+        return glossary.public_reference(v) or "—"
+    return _value_text(v)
 
 
 def root_text(root: str | None) -> str:

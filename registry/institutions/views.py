@@ -65,7 +65,7 @@ from registry.models import (
 )
 
 #: ids in URLs are bounded so a huge number is a plain 404, never a database overflow
-ID = "int(max=2147483647)"
+ID = "id"
 #: beyond this a page number is certainly past the end; it is clamped before any OFFSET is computed
 MAX_PAGE = 100_000
 TENANTS_PER_PAGE = 20
@@ -208,9 +208,8 @@ def _filters_from(form: RegistryFilterForm) -> tuple[RegistryFilters, list[str]]
     return filters, ignored
 
 
-@bp.route("/")
-@login_required
-def index():
+def registry_filter_form() -> RegistryFilterForm:
+    """The list's filter form read from the query string (shared by the page and its xlsx download)."""
     form = RegistryFilterForm(formdata=request.args)
     form.category.choices = enum_choices(CarrierType, blank=_l("All"))
     form.subclass.choices = enum_choices(Subclass, blank=_l("All"))
@@ -220,6 +219,13 @@ def index():
     form.zone.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(z.id), z.name) for z in db.session.scalars(
         select(Zone).order_by(Zone.id))]
     form.validate()
+    return form
+
+
+@bp.route("/")
+@login_required
+def index():
+    form = registry_filter_form()
     filters, ignored = _filters_from(form)
     today = date.today()
     pagination = _registry_page(filters, _int_arg("page"), current_app.config["PAGE_SIZE"], today)

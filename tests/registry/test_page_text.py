@@ -25,7 +25,11 @@ from tests.registry.page_text import internal_codes, visible_text
 ROLES = ("admin", "reviewer", "institution")
 PASSWORDS = {"admin": "fuhua-admin-2020", "reviewer": "fuhua-reviewer-2020", "institution": "fuhua-institution-2020"}
 #: routes that answer with a file or a redirect, not a page (their content is tested elsewhere)
-NOT_PAGES = {"static", "reports.download", "reports.annotated", "reports.template", "admin.audit_export", "root"}
+NOT_PAGES = {"static", "reports.download", "reports.annotated", "reports.template", "admin.audit_export", "root",
+             # xlsx downloads and the JSON API (read back cell by cell / against the OpenAPI document elsewhere)
+             "institutions.index_download", "assessments.run_download", "assessments.recommendations_download",
+             "assessments.gaps_download", "assessments.pipeline_download", "api.openapi", "api.definitions",
+             "api.counts", "api.count_institutions", "api.institutions", "api.institution"}
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +73,7 @@ def _ids() -> dict:
         "recognition_id": db.session.scalar(select(m.Recognition.id).where(m.Recognition.institution_id == own)),
         "tenancy_id": tenancy.id, "firm_id": tenancy.firm_id, "round_id": assignment.round_id,
         "assignment_id": assignment.id, "user_id": reviewer.id, "year": 2020, "number": 1, "filename": "fuhua.css",
+        "code": "national-incubators", "token_id": 1,
     }
 
 
