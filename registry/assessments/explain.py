@@ -252,12 +252,19 @@ def _veto_items(params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
 
 
 def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[str, Any],
-                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None) -> str:
-    """Why this recommendation: the rule that fired and the numbers it read."""
+                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
+                            criteria: Any = None) -> str:
+    """Why this recommendation: the rule that fired and the numbers it read.
+
+    `criteria` is the pinned criteria set the result used (its title and criterion labels are
+    named from it, not from the files on disk); without it they are looked up by code.
+    """
     detail = detail or {}
     labels = labels or {}
+    if criteria is not None and criteria.code != params.get("criteria"):
+        criteria = None
     level = label_for(params.get("target_level") or detail.get("target_level"), "level")
-    unmet = join_words(criterion_names(params, labels))
+    unmet = join_words(criterion_names(params, labels, criteria))
     years = join_words(str(y) for y in params.get("years") or [])
     because = ""
     if params.get("vetoes") and rule in ("single-fail", "consecutive-fails"):
@@ -287,8 +294,8 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  grade=params.get("grade"))
     if rule == "meets-next-level":
         return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
-                 level=level, criteria=glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"),
-                                                               current_locale()),
+                 level=level, criteria=_pick(criteria.title, criteria.title_en) if criteria is not None else
+                 glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"), current_locale()),
                  version=params.get("criteria_version"))
     if rule == "nearly-meets-next-level":
         return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
@@ -321,12 +328,15 @@ def join_words(words: Any) -> str:
     return (", " if current_locale() == "en" else "、").join(str(w) for w in words)
 
 
-def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str], criteria: Any = None) -> list[str]:
     """The labels of the unmet criteria a recommendation names (codes of the pinned criteria set)."""
     code, version = params.get("criteria"), params.get("criteria_version")
+    pinned = {c.code: _pick(c.label, c.label_en) for c in criteria.criteria} if criteria is not None else {}
     names = []
     for c in params.get("unmet") or []:
-        if code:
+        if c in pinned:
+            names.append(pinned[c])
+        elif code:
             names.append(glossary.criterion_label(code, c, version, current_locale()))
         else:
             names.append(labels.get(c) or "—")
@@ -461,7 +471,8 @@ def explain(outcome: Mapping[str, Any], report_url: str | None = None) -> Explan
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
-                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
+                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels,
+                                                        criteria),
         gaps=gaps, gap_lines=gap_lines(gaps, input_labels=input_labels, input_units={c: d.unit for c, d in decls.items()},
                                        report_url=report_url,
                                        criteria_title=_pick(criteria.title, criteria.title_en) if criteria else "") if gaps else [],

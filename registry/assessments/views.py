@@ -21,6 +21,7 @@ from registry.assessments.comparison import compare_runs, indicator_sentences, r
 from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.gap_lines import gap_lines
+from registry.assessments.pinning import PinnedFileError, load_pinned_system
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -170,11 +171,24 @@ def recommendations():
         limit = PER_PAGE if group else GROUP_PREVIEW
         rows = queries.recommendation_rows(the_run.id, kind, limit=limit, offset=(page - 1) * limit if group else 0,
                                            scope=scope) if the_run and counts.get(kind) else []
-        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params)) for r in rows]))
+        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params,
+                                                            labels=_veto_labels(r.result_id) if r.params.get("vetoes") else None))
+                                for r in rows]))
     pages = max((counts.get(group, 0) + PER_PAGE - 1) // PER_PAGE, 1) if group else 1
     return render_template("assessments/recommendations.html", run=the_run, runs=runs, counts=counts,
                            sections=sections, group=group, page=page, pages=pages, preview=GROUP_PREVIEW,
                            order=RECOMMENDATION_ORDER)
+
+
+def _veto_labels(result_id: int) -> dict[str, str]:
+    """The veto items' labels from the pinned system a result used (only the few rows a veto decided)."""
+    res = queries.result_with_outcome(result_id)
+    ref = (res.outcome or {}).get("system") or {} if res is not None else {}
+    try:
+        system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
+    except (KeyError, PinnedFileError):
+        return {}
+    return {i.code: i.label_en if is_english() and i.label_en else i.label for i in system.indicators if i.rule == "veto"}
 
 
 @bp.route("/gaps/<id:institution_id>")
