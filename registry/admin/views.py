@@ -10,13 +10,17 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from importers.safe_cells import append_row, csv_row
 from registry.access import admin_required
 from registry.admin import bp
+from registry.admin.audit_view import entry_views, raw_entry
 from registry.admin.forms import ActionForm, AuditFilterForm, PasswordForm, UserCreateForm, UserEditForm
 from registry.audit import AUDITED_TABLES
 from registry.auth import operations as accounts
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX, db_int
+from registry.labels import term
 from registry.models import AuditEntry, Institution, User
 
 #: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
@@ -75,7 +79,7 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
     user = _get_user(user_id)
@@ -101,7 +105,7 @@ def user_edit(user_id: int):
                            action=ActionForm()), 422 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @admin_required
 def user_password(user_id: int):
     user = _get_user(user_id)
@@ -124,7 +128,7 @@ def user_password(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/enabled", methods=["POST"])
+@bp.route("/users/<id:user_id>/enabled", methods=["POST"])
 @admin_required
 def user_enabled(user_id: int):
     user = _get_user(user_id)
@@ -141,7 +145,7 @@ def user_enabled(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions", methods=["POST"])
 @admin_required
 def user_sessions(user_id: int):
     user = _get_user(user_id)
@@ -157,14 +161,18 @@ def user_sessions(user_id: int):
 
 def _audit_query(form: AuditFilterForm):  # noqa: ANN202
     stmt = select(AuditEntry)
+    entry = request.args.get("entry", type=db_int)
+    if entry:
+        stmt = stmt.where(AuditEntry.id == entry)
     if form.table.data:
         stmt = stmt.where(AuditEntry.table_name == form.table.data)
     if form.record.data:
         stmt = stmt.where(AuditEntry.record_id == form.record.data.strip())
     if form.user.data:
         who = form.user.data.strip()
-        cond = AuditEntry.actor_label.ilike(f"%{who}%")
-        if who.isdigit():
+        named = select(User.id).where(or_(User.display_name.ilike(f"%{who}%"), User.username.ilike(f"%{who}%")))
+        cond = or_(AuditEntry.actor_label.ilike(f"%{who}%"), AuditEntry.actor_id.in_(named))
+        if who.isdigit() and int(who) <= DB_INT_MAX:
             cond = or_(cond, AuditEntry.actor_id == int(who))
         stmt = stmt.where(cond)
     if form.date_from.data:
@@ -176,7 +184,8 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
 
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.table.choices = [SelectChoice("", _("All tables"))] + [SelectChoice(t) for t in sorted(AUDITED_TABLES)]
+    form.table.choices = [SelectChoice("", _("All tables"))] + sorted(
+        (SelectChoice(t, term("table", t)) for t in AUDITED_TABLES), key=lambda c: c.label)
     form.validate()
     return form
 
@@ -185,9 +194,9 @@ def _audit_form() -> AuditFilterForm:
 @admin_required
 def audit():
     form = _audit_form()
-    page = db.paginate(_audit_query(form).order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"] * 2,
+    page = db.paginate(_audit_query(form).order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"],
                        error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, entries=entry_views(page.items))
 
 
 EXPORT_COLUMNS = ("id", "at", "actor_id", "actor_label", "action", "table_name", "record_id", "before", "after",
@@ -225,18 +234,24 @@ def audit_export():
         ws = wb.create_sheet("audit")
         ws.append(list(EXPORT_COLUMNS))
         for row in _export_rows(form):
-            ws.append(row)
+            append_row(ws, row)  # names and record text are people's input: never formulas
         out = io.BytesIO()
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.xlsx"})
+    if fmt == "json":
+        import json
+
+        entries = db.session.scalars(_audit_query(form).order_by(AuditEntry.id).limit(10_000))
+        body = json.dumps([raw_entry(e) for e in entries], ensure_ascii=False, indent=1, sort_keys=True)
+        return Response(body, mimetype="application/json; charset=utf-8")
     if fmt != "csv":
         abort(404)
     buf = io.StringIO()
     buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_export_rows(form))
+    writer.writerows(csv_row(row) for row in _export_rows(form))
     return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"})
 
