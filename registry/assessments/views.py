@@ -18,10 +18,17 @@ from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for
 from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
-from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
+from registry.assessments.explain import (
+    change_sentence,
+    consequence_text,
+    explain,
+    notice_sentence,
+    recommendation_sentence,
+    root_text,
+)
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.gap_lines import gap_lines
-from registry.assessments.pinning import PinnedFileError, load_pinned_system
+from registry.assessments.pinning import PinnedFileError, load_pinned_system, run_files
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -56,7 +63,7 @@ def institution_url(institution_id: int) -> str:
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
-            "notice_sentence": notice_sentence, "change_sentence": change_sentence,
+            "notice_sentence": notice_sentence, "change_sentence": change_sentence, "root_text": root_text,
             "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
             "started_by_name": started_by_name, "consequence_text": consequence_text}
 
@@ -108,7 +115,8 @@ def run(run_id: int):
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
-                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
+                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm(),
+                           files=run_files(run_id))
 
 
 @bp.route("/runs/<id:run_id>/void", methods=["POST"])
