@@ -96,6 +96,14 @@ def institutions_query(user: Any = None) -> Select:
     return select(Institution).where(institution_scope(user))
 
 
+def token_institutions_query(token: Any) -> Select:
+    """Institutions an API token may read: every institution's public record (the API returns no
+    private field). A token is issued by an administrator for reading, never bound to an account."""
+    if token is None or getattr(token, "revoked_at", None) is not None:
+        return select(Institution).where(false())
+    return select(Institution)
+
+
 def get_institution_or_404(institution_id: int, user: Any = None) -> Institution:
     """Load an institution the user may see, or 404 (never 403: existence is not revealed)."""
     found = db.session.scalar(institutions_query(user).where(Institution.id == institution_id))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from importers.safe_cells import append_row, csv_row
 from registry.access import admin_required
 from registry.admin import bp
 from registry.admin.audit_view import entry_views, raw_entry
@@ -233,7 +234,7 @@ def audit_export():
         ws = wb.create_sheet("audit")
         ws.append(list(EXPORT_COLUMNS))
         for row in _export_rows(form):
-            ws.append(row)
+            append_row(ws, row)  # names and record text are people's input: never formulas
         out = io.BytesIO()
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -250,7 +251,7 @@ def audit_export():
     buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_export_rows(form))
+    writer.writerows(csv_row(row) for row in _export_rows(form))
     return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"})
 

@@ -47,15 +47,18 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "uploads", "self_reports",
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
     "assessment_run_voids",
+    "api_tokens",
 })
 
 #: columns never recorded: bookkeeping that changes on every login or save
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
     "users": frozenset({"last_login_at"}),
+    "api_tokens": frozenset({"last_used_at"}),
 }
 IGNORED_EVERYWHERE = frozenset({"updated_at"})
 #: columns whose change is recorded but not their value
-MASKED_COLUMNS: dict[str, frozenset[str]] = {"users": frozenset({"password_hash"})}
+MASKED_COLUMNS: dict[str, frozenset[str]] = {"users": frozenset({"password_hash"}),
+                                             "api_tokens": frozenset({"token_hash"})}
 MASK = "***"
 
 GENESIS = "0" * 64

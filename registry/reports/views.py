@@ -22,6 +22,15 @@ from registry.reports.forms import ConfirmForm, SelfReportUploadForm
 from registry.reports.issues import group_issues, render_issue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: media type and file extension of each kind of spreadsheet an upload can be (detected from its content)
+KINDS = {
+    "xlsx": (XLSX, ".xlsx"),
+    "xlsm": ("application/vnd.ms-excel.sheet.macroEnabled.12", ".xlsm"),
+    "xlsb": ("application/vnd.ms-excel.sheet.binary.macroEnabled.12", ".xlsb"),
+    "xls": ("application/vnd.ms-excel", ".xls"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+}
+_SPREADSHEET_SUFFIXES = tuple(ext for _, ext in KINDS.values())
 #: rows of each table shown on the preview page (the whole table is checked and stored)
 PREVIEW_ROWS = 50
 
@@ -100,15 +109,16 @@ def upload(institution_id: int, year: int):  # noqa: ANN201
         storage = form.file.data
         filename = posixpath.basename((storage.filename or "upload.xlsx").replace("\\", "/"))
         data = storage.read()
-        stored, parsed = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
-                                                 year=year)
+        parsed = operations.read_upload(data, filename, spec)
         report = operations.check_report(parsed, institution, year, spec)
-        operations.record_outcome(stored, report, year)
+        stored, _ = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
+                                            year=year, parsed=parsed, report=report)  # parsed once, kept with it
         db.session.commit()
         if report.valid:
             return redirect(url_for("reports.preview", upload_id=stored.id))
         return _preview(stored, institution, year, spec, report)
-    return render_template("reports/upload.html", form=form, institution=institution, year=year, spec=spec)
+    status = 400 if form.is_submitted() else 200  # a refused form (no file, an empty file) is not a success
+    return render_template("reports/upload.html", form=form, institution=institution, year=year, spec=spec), status
 
 
 @bp.route("/uploads/<id:upload_id>/preview")
@@ -122,7 +132,8 @@ def preview(upload_id: int):  # noqa: ANN201
         spec = operations.spec_for(institution, year)
     except RegistryError as error:
         return _unavailable(institution, year, error)
-    report = operations.check_upload(stored, institution, year)
+    report = operations.upload_report(stored, institution, year)  # kept on upload: never parsed again
+    db.session.commit()  # an upload kept before reports were stored whole now has its report
     return _preview(stored, institution, year, spec, report)
 
 
@@ -235,8 +246,13 @@ def diff(institution_id: int, year: int):  # noqa: ANN201
 @login_required
 def download(upload_id: int):  # noqa: ANN201
     stored, _institution = _upload_or_404(upload_id)
-    mimetype = XLSX if stored.kind in ("xlsx", "xlsm", None) else "application/octet-stream"
-    return _send(stored.content, stored.filename, mimetype)
+    if stored.content is None:  # not a spreadsheet: its bytes were never kept
+        abort(404)
+    mimetype, suffix = KINDS.get(stored.kind or "", ("application/octet-stream", ".bin"))
+    filename = stored.filename
+    if not filename.lower().endswith(suffix if stored.kind else _SPREADSHEET_SUFFIXES):
+        filename = filename.rsplit(".", 1)[0] + suffix  # "prog.exe" holding an .xlsx comes back as prog.xlsx
+    return _send(stored.content, filename, mimetype)
 
 
 @bp.route("/uploads/<id:upload_id>/annotated")
@@ -247,10 +263,12 @@ def annotated(upload_id: int):  # noqa: ANN201
     if year is None:
         abort(404)
     try:
-        report = operations.check_upload(stored, institution, year)
+        spec = operations.spec_for(institution, year)
+        report = operations.upload_report(stored, institution, year)  # kept on upload: never parsed again
     except RegistryError as error:
         return _unavailable(institution, year, error)
-    data = importers.annotate_workbook(stored.content, report)
+    db.session.commit()
+    data = importers.annotate_workbook(stored.content or b"", report, budget=importers.template_budget(spec))
     stem = stored.filename.rsplit(".", 1)[0]
     return _send(data, f"{stem}_问题标注.xlsx")
 

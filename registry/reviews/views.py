@@ -4,12 +4,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from registry import access
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import db_int
 from registry.labels import label_for
 from registry.models import CarrierType, Institution, Role, User
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
@@ -75,28 +77,32 @@ def round_new():
     return redirect(url_for("reviews.index"))
 
 
+#: institutions per page of a round (a national round has thousands)
+ROUND_PAGE = 50
+
+
 @bp.route("/rounds/<id:round_id>")
 @access.admin_required
 def round(round_id: int):  # noqa: A001 — the endpoint name users see in URLs
     rnd = _get_round(round_id)
-    institutions = ops.round_institutions(rnd)
-    sheets = db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == rnd.id)
-                                .order_by(ReviewAssignment.id)).all()
+    page = max(request.args.get("page", 1, type=db_int), 1)
+    total = ops.round_institution_count(rnd)
+    institutions = ops.round_institutions(rnd, limit=ROUND_PAGE, offset=(page - 1) * ROUND_PAGE)
+    ids = [i.id for i in institutions]
+    sheets = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id.in_(ids))
+        .options(selectinload(ReviewAssignment.reviewer)).order_by(ReviewAssignment.id)).all() if ids else []
     by_inst: dict[int, list[ReviewAssignment]] = {}
     for s in sheets:
         by_inst.setdefault(s.institution_id, []).append(s)
     decisions = {d.institution_id: d for d in db.session.scalars(
-        select(ReviewDecision).where(ReviewDecision.round_id == rnd.id))}
-    summaries = {}
-    for inst in institutions:
-        try:
-            summaries[inst.id] = ops.institution_scores(rnd, inst)
-        except RegistryError as error:
-            summaries[inst.id] = error
+        select(ReviewDecision).where(ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id.in_(ids)))}
+    summaries = ops.sheet_summaries(rnd, institutions, sheets)
     form = _assign_form(rnd)
     return render_template("reviews/round.html", round=rnd, institutions=institutions, by_inst=by_inst,
                            decisions=decisions, summaries=summaries, form=form, action=ActionForm(),
-                           is_open=ops.is_open(rnd))
+                           is_open=ops.is_open(rnd), page=page, pages=max((total + ROUND_PAGE - 1) // ROUND_PAGE, 1),
+                           total=total)
 
 
 def _assign_form(rnd: ReviewRound) -> AssignForm:
@@ -104,8 +110,19 @@ def _assign_form(rnd: ReviewRound) -> AssignForm:
     reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER, User.is_enabled.is_(True))
                                    .order_by(User.username)).all()
     form.reviewer_id.choices = [SelectChoice(u.id, u.display_name or u.username) for u in reviewers]
-    form.institution_id.choices = [SelectChoice(i.id, i.name) for i in ops.round_candidates(rnd)]
     return form
+
+
+def _named_institution(form_field) -> Institution | None:  # noqa: ANN001
+    """The institution a form names by credit code or full name, among those the user may see; else an error on the field."""
+    text = (form_field.data or "").strip()
+    found = db.session.scalars(access.institutions_query().where(
+        or_(Institution.uscc == text.upper(), Institution.name == text)).limit(2)).all()
+    if len(found) != 1:
+        form_field.errors = [*form_field.errors, _("No institution has the credit code or full name “%(value)s”.", value=text)
+                             if not found else _("Several institutions are named “%(value)s”: give the credit code.", value=text)]
+        return None
+    return found[0]
 
 
 @bp.route("/rounds/<id:round_id>/assign", methods=["POST"])
@@ -113,10 +130,10 @@ def _assign_form(rnd: ReviewRound) -> AssignForm:
 def assign(round_id: int):
     rnd = _get_round(round_id)
     form = _assign_form(rnd)
-    if form.validate_on_submit():
+    institution = _named_institution(form.institution_id) if form.validate_on_submit() else None
+    if institution is not None:
         try:
-            ops.assign(rnd, db.session.get(User, form.reviewer_id.data),
-                       db.session.get(Institution, form.institution_id.data), by=current_user)
+            ops.assign(rnd, db.session.get(User, form.reviewer_id.data), institution, by=current_user)
         except RegistryError as error:
             db.session.rollback()
             flash(error.render(), "danger")
@@ -254,14 +271,11 @@ def reopen(assignment_id: int):
 @access.staff_required
 def conflicts():
     form = ConflictForm()
-    if current_user.role is Role.REVIEWER:
-        form.institution_id.choices = [SelectChoice(i.id, i.name) for i in db.session.scalars(
-            access.institutions_query().order_by(Institution.name))]
     if request.method == "POST":
         if current_user.role is not Role.REVIEWER:
             abort(403)
-        if form.validate_on_submit():
-            institution = access.get_institution_or_404(form.institution_id.data)
+        institution = _named_institution(form.institution_id) if form.validate_on_submit() else None
+        if institution is not None:
             try:
                 ops.declare_conflict(current_user, institution, form.reason.data)
             except RegistryError as error:
