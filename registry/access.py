@@ -35,11 +35,14 @@ def derived_conflict_clause(user: Any) -> ColumnElement[bool]:
     affiliation = db.session.get(Institution, user.affiliation_id) if user.affiliation_id else None
     if affiliation is None:
         return false()
+    # each part is true or false, never NULL: NOT (NULL) would hide an institution that records no entity
     parts: list[ColumnElement[bool]] = [Institution.id == affiliation.id]
     if affiliation.operating_entity:
-        parts.append(Institution.operating_entity == affiliation.operating_entity)
+        parts.append(and_(Institution.operating_entity.is_not(None),
+                          Institution.operating_entity == affiliation.operating_entity))
     if affiliation.parent_organisation:
-        parts.append(Institution.parent_organisation == affiliation.parent_organisation)
+        parts.append(and_(Institution.parent_organisation.is_not(None),
+                          Institution.parent_organisation == affiliation.parent_organisation))
     return or_(*parts)
 
 

@@ -399,3 +399,18 @@ def test_no_page_shows_an_institution_out_of_scope(app: Flask, world: World, exp
         if role == ADMIN:  # and the rows that are hidden from others really are on these pages
             text = client.get("/assessments/recommendations?year=2020").get_data(as_text=True)
             assert "丁孵化器" in text and "乙孵化器" in text
+
+
+def test_a_reviewer_sees_institutions_that_record_no_operating_entity(app: Flask, world: World) -> None:
+    """A conflict is a match, never a missing value: NULL entity or parent must not hide an institution."""
+    from registry.access import institutions_query
+    from registry.models import User
+    from tests.factories import make_institution
+
+    with app.app_context():
+        plain = make_institution(name="己孵化器", operating_entity=None, parent_organisation=None)
+        db.session.commit()
+        reviewer = db.session.get(User, world.reviewer)
+        visible = set(db.session.scalars(institutions_query(reviewer).with_only_columns(Institution.id)))
+        assert plain.id in visible and world.own in visible
+        assert world.conflicted not in visible and world.affiliation not in visible

@@ -205,7 +205,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(csrf_app
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post("/auth/login", data={"username": "boss", "password": "correct horse battery",
                                                 "csrf_token": token})
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Expires=" in cookie
 
 
