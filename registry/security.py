@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Request, Response, flash, session
+from flask import Flask, Request, Response, flash, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import logout_user
+from flask_login import current_user, logout_user
 
 from registry.extensions import db, login_manager
 
@@ -61,6 +61,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # pages for a signed-in user must not stay in a browser's or proxy's cache after logout
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
         return response
 
     @app.before_request

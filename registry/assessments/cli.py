@@ -112,6 +112,8 @@ def assess_run(year: int, category: str | None, note: str | None, force: bool) -
     run = summary.run
     click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {year} "
                 f"in {time.perf_counter() - started:.1f} s.", fg="green")
+    click.echo("  phases (wall / CPU s): " + ", ".join(
+        f"{phase} {wall:.1f} / {summary.cpu.get(phase, 0):.1f}" for phase, wall in summary.timings.items()))
     check = run.year_check or {}
     if check.get("forced"):
         click.secho(f"  forced: only {check['reported']} of {check['due']} institutions due have reported "

@@ -35,6 +35,7 @@ from registry.assessments.operations import (
 )
 from registry.exports.sheets import XLSX_MEDIA_TYPE, Column, ListSheet, data_date_note, workbook_bytes
 from registry.extensions import db
+from registry.inputs import db_int
 from registry.i18n import is_english
 from registry.labels import label_for
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, RunVoid, SelfReport
@@ -191,7 +192,7 @@ def run_sheets(run: AssessmentRun, *, grade: str | None = None, recommendation: 
     return out
 
 
-@bp.route("/runs/<int:run_id>/results.xlsx")
+@bp.route("/runs/<id:run_id>/results.xlsx")
 @staff
 def run_download(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
@@ -247,7 +248,7 @@ def recommendations_sheet(year: int, *, scope: ColumnElement[bool] | None = None
 @bp.route("/recommendations.xlsx")
 @staff
 def recommendations_download():
-    year = request.args.get("year", type=int) or queries.default_year() or next(iter(queries.assessed_years()), None)
+    year = request.args.get("year", type=db_int) or queries.default_year() or next(iter(queries.assessed_years()), None)
     if year is None:
         abort(404)
     sheet = recommendations_sheet(year, scope=scoped(AssessmentResult.institution_id))
@@ -344,7 +345,7 @@ def gap_sheet(inst: Institution, level: str, year: int) -> ListSheet:
     return ListSheet(name=_("Gap list"), title=title, columns=_gap_columns(), rows=rows, notes=_synthetic_note(notes))
 
 
-@bp.route("/gaps/<int:institution_id>.xlsx")
+@bp.route("/gaps/<id:institution_id>.xlsx")
 @staff
 def gaps_download(institution_id: int):
     inst = get_institution_or_404(institution_id)
@@ -356,7 +357,7 @@ def gaps_download(institution_id: int):
         level = upward[0] if upward else ""
     if level not in LEVELS:
         abort(404)
-    year = request.args.get("year", type=int) or _latest_report_year(inst.id)
+    year = request.args.get("year", type=db_int) or _latest_report_year(inst.id)
     sheet = gap_sheet(inst, level, year)
     return _download(workbook_bytes([sheet], title=sheet.title), f"gaps-{inst.uscc}-{level}-{year}.xlsx")
 
@@ -454,7 +455,7 @@ def pipeline_download():
 
     if category not in CATEGORIES:
         abort(404)
-    year = request.args.get("year", type=int) or (date.today().year - 1)
+    year = request.args.get("year", type=db_int) or (date.today().year - 1)
     sheets = pipeline_sheets(category, level, year, scoped_to_user=True)
     return _download(workbook_bytes(sheets, title=sheets[0].title), f"pipeline-{category}-{level}-{year}.xlsx")
 

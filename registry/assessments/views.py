@@ -21,6 +21,7 @@ from registry.assessments.comparison import compare_runs, indicator_sentences, r
 from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.gap_lines import gap_lines
+from registry.assessments.pinning import PinnedFileError, load_pinned_system
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -32,6 +33,7 @@ from registry.assessments.operations import (
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.i18n import is_english
+from registry.inputs import db_int
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -85,11 +87,11 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs], scoped(AssessmentResult.institution_id))
+    counts = queries.run_counts(runs, scoped(AssessmentResult.institution_id))
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 @staff
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
@@ -100,16 +102,16 @@ def run(run_id: int):
     filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.run_results(run_id, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
-    dist = queries.grade_distribution(run_id, **{k: v for k, v in filters.items() if k != "grade"})
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)  # within OFFSET's range
+    rows, total = queries.run_results(the_run, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
+    dist = queries.grade_distribution(the_run, **{k: v for k, v in filters.items() if k != "grade"})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
                            page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
 
 
-@bp.route("/runs/<int:run_id>/void", methods=["POST"])
+@bp.route("/runs/<id:run_id>/void", methods=["POST"])
 @roles_required(Role.ADMIN)
 def void(run_id: int):
     """Void a run with a written reason (admins); the run and its results stay as they were."""
@@ -130,7 +132,7 @@ def void(run_id: int):
     return redirect(url_for("assessments.run", run_id=run_id))
 
 
-@bp.route("/results/<int:result_id>")
+@bp.route("/results/<id:result_id>")
 @staff
 def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
@@ -141,22 +143,55 @@ def result(result_id: int):
                            report_url=url, history=history, run=db.session.get(AssessmentRun, res.run_id))
 
 
+#: rows each recommendation group shows on the overview; the group's own page lists the rest
+GROUP_PREVIEW = 10
+RECOMMENDATION_ORDER = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise", "none")
+
+
 @bp.route("/recommendations")
 @staff
 def recommendations():
-    years = queries.assessed_years()
-    year = request.args.get("year", type=int) or queries.default_year() or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
-    groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
-    groups["none"] = []
-    for res, inst in rows:
-        rec = (res.outcome or {}).get("recommendation") or {}
-        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
-        groups.setdefault(res.recommendation or "none", []).append((res, inst, sentence))
-    return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
+    """A run's recommendations grouped by kind with counts; each group paged (a national run has ~14,000).
+
+    Opens on the latest non-void run of the latest year with reports; ?run= or ?year= choose another.
+    """
+    runs = queries.runs_for_picker()
+    run_id = request.args.get("run", type=db_int) or queries.default_run_id(request.args.get("year", type=db_int))
+    the_run = db.session.get(AssessmentRun, run_id) if run_id else None
+    if run_id and the_run is None:
+        abort(404)
+    group = request.args.get("group") or None
+    if group is not None and group not in RECOMMENDATION_ORDER:
+        abort(404)
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+    scope = scoped(AssessmentResult.institution_id)
+    counts = queries.recommendation_counts(the_run, scope) if the_run else {}
+    sections = []
+    for kind in ([group] if group else RECOMMENDATION_ORDER):
+        limit = PER_PAGE if group else GROUP_PREVIEW
+        rows = queries.recommendation_rows(the_run.id, kind, limit=limit, offset=(page - 1) * limit if group else 0,
+                                           scope=scope) if the_run and counts.get(kind) else []
+        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params,
+                                                            labels=_veto_labels(r.result_id) if r.params.get("vetoes") else None))
+                                for r in rows]))
+    pages = max((counts.get(group, 0) + PER_PAGE - 1) // PER_PAGE, 1) if group else 1
+    return render_template("assessments/recommendations.html", run=the_run, runs=runs, counts=counts,
+                           sections=sections, group=group, page=page, pages=pages, preview=GROUP_PREVIEW,
+                           order=RECOMMENDATION_ORDER)
 
 
-@bp.route("/gaps/<int:institution_id>")
+def _veto_labels(result_id: int) -> dict[str, str]:
+    """The veto items' labels from the pinned system a result used (only the few rows a veto decided)."""
+    res = queries.result_with_outcome(result_id)
+    ref = (res.outcome or {}).get("system") or {} if res is not None else {}
+    try:
+        system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
+    except (KeyError, PinnedFileError):
+        return {}
+    return {i.code: i.label_en if is_english() and i.label_en else i.label for i in system.indicators if i.rule == "veto"}
+
+
+@bp.route("/gaps/<id:institution_id>")
 @staff
 def gaps(institution_id: int):
     inst = get_institution_or_404(institution_id)
@@ -174,7 +209,7 @@ def gaps(institution_id: int):
         abort(404)
     report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.is_current.is_(True))
                                .order_by(SelfReport.year.desc()).limit(1))
-    year = request.args.get("year", type=int) or (report.year if report else date.today().year - 1)
+    year = request.args.get("year", type=db_int) or (report.year if report else date.today().year - 1)
     if report is not None and report.year != year:
         report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
                                                             SelfReport.is_current.is_(True)))
@@ -202,7 +237,7 @@ def gaps(institution_id: int):
 @bp.route("/compare")
 @staff
 def compare():
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     cmp = None
     if a and b:

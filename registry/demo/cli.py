@@ -69,13 +69,19 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
     summary.accounts = create_accounts(ds, inst_id, summary.notes)
-    if shape.name == "city":  # national scale is for benchmarks, which supply their own scores
-        from registry.demo.reviews import simulate_reviews
+    from registry.demo.reviews import simulate_reviews, write_review_sheets
 
+    phase = time.perf_counter()
+    if shape.name == "city":  # through the review operations, as a reviewer would
         counts["review_sheets"] = simulate_reviews(tuple(shape.figure_years), seed, summary.notes)
-        if progress:
-            click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets")
-    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users")
+    else:  # the same rounds and sheets in bulk: a national run is complete, as the city's is
+        counts["review_sheets"] = write_review_sheets(tuple(shape.figure_years), seed, summary.notes)
+    if progress:
+        if counts["review_sheets"]:
+            click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets "
+                       f"in {time.perf_counter() - phase:.1f} s")
+    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users",
+              "review_rounds", "review_assignments", "tenancy_day_counts")
     analyze(loaded)
     db.session.commit()
     vacuum_analyze(loaded)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from importers.safe_cells import csv_row
 from registry.exports.counts import CountTable
 from registry.exports.sheets import ListSheet, Styles, sheet_name, workbook_bytes, write_notes, write_text
 
@@ -117,7 +118,7 @@ def to_csv(table: CountTable) -> bytes:
     """The table only (no title or notes, so it loads as data); BOM so Excel reads the Chinese correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(_table_rows(table))
+    writer.writerows(csv_row(row) for row in _table_rows(table))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -19,12 +19,12 @@ from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
 from registry.models.reports import ReportedTenant, SelfReport, Upload
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
-from registry.models.tenants import Firm, Tenancy
+from registry.models.tenants import Firm, Tenancy, TenancyDayCount
 from registry.models.users import User
 
 __all__ = [
     "ApiToken", "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
     "GraduationCriterion", "Institution", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
-    "Subclass", "Tenancy", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
+    "Subclass", "Tenancy", "TenancyDayCount", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

@@ -21,7 +21,17 @@ from sqlalchemy import Date, Integer, Select, and_, case, distinct, func, litera
 from sqlalchemy.sql import Subquery
 
 from registry.extensions import db
-from registry.models import CarrierType, Institution, Level, Recognition, Tenancy, TenancyExit, Town, Zone
+from registry.models import (
+    CarrierType,
+    Institution,
+    Level,
+    Recognition,
+    Tenancy,
+    TenancyDayCount,
+    TenancyExit,
+    Town,
+    Zone,
+)
 from registry.models.reference import zone_towns
 
 GroupBy = Literal["town", "zone", "subclass"]
@@ -179,6 +189,41 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
 def tenancy_counts(years: Iterable[int], *, as_of: date | None = None,
                    categories: Sequence[CarrierType] = TENANT_CARRIERS) -> list[TenancyCounts]:
     """Firms hosted on each count date, and graduations from 1 January up to it (exited_on is exclusive).
+
+    Read from the summary `tenancy_day_counts` (entries, exits and graduations per category and
+    day, kept in step with the tenancies by registry.stats.summary): one grouped pass over a few
+    thousand rows instead of every tenancy. Firms hosted on day d = entries up to d − exits up to d.
+    Equal to `tenancy_counts_scan` by construction, and the tests check it.
+    """
+    pairs = count_dates(years, as_of)
+    if not pairs:
+        return []
+    day = TenancyDayCount.day
+    bucket = case(*[(day <= d, i) for i, (_year, d) in enumerate(pairs)], else_=len(pairs)).label("b")
+    in_year = case(*[(and_(day > date(y - 1, 12, 31), day <= d), i) for i, (y, d) in enumerate(pairs)],
+                   else_=None).label("g")
+    stmt = (select(bucket, in_year, func.sum(TenancyDayCount.entered), func.sum(TenancyDayCount.exited),
+                   func.sum(TenancyDayCount.graduated))
+            .where(TenancyDayCount.category.in_([CarrierType(c).value for c in categories]))
+            .group_by("b", "g"))
+    entries = [0] * (len(pairs) + 1)
+    exits = [0] * (len(pairs) + 1)
+    graduations = [0] * (len(pairs) + 1)
+    for b, g, entered, exited, graduated in db.session.execute(stmt):
+        entries[b] += int(entered or 0)
+        exits[b] += int(exited or 0)
+        if g is not None:
+            graduations[g] += int(graduated or 0)
+    rows, hosted = [], 0
+    for i, (year, d) in enumerate(pairs):
+        hosted += entries[i] - exits[i]
+        rows.append(TenancyCounts(year, d, hosted, graduations[i]))
+    return rows
+
+
+def tenancy_counts_scan(years: Iterable[int], *, as_of: date | None = None,
+                   categories: Sequence[CarrierType] = TENANT_CARRIERS) -> list[TenancyCounts]:
+    """`tenancy_counts` computed from the tenancies themselves (the definition the summary must equal).
 
     One grouped scan of the tenancies: each is bucketed by the first count date on or after its
     entry and its exit. A firm is at one carrier at a time (add_tenancy enforces it), so firms

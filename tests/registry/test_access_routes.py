@@ -34,6 +34,7 @@ TOKEN = "token"  # the JSON API: a bearer token only; every session (any role) a
 POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "static": {"GET": PUBLIC},
     "root": {"GET": PUBLIC},  # a redirect to the registry
+    "health.healthz": {"GET": PUBLIC},  # database reachability for the proxy: no data
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": USERS},
     "institutions.index": {"GET": USERS},

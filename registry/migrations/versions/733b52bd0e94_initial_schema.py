@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4535d85b05c7
+Revision ID: 733b52bd0e94
 Revises: 
-Create Date: 2026-12-02 06:32:52.212254
+Create Date: 2026-12-02 06:45:56.287868
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '4535d85b05c7'
+revision = '733b52bd0e94'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -68,6 +68,14 @@ def upgrade():
         batch_op.create_index('ix_login_failures_ip_at', ['ip', 'at'], unique=False)
         batch_op.create_index('ix_login_failures_username_at', ['username', 'at'], unique=False)
 
+    op.create_table('tenancy_day_counts',
+    sa.Column('category', sa.String(length=30), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('entered', sa.Integer(), nullable=False),
+    sa.Column('exited', sa.Integer(), nullable=False),
+    sa.Column('graduated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('category', 'day', name=op.f('pk_tenancy_day_counts'))
+    )
     op.create_table('towns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -201,6 +209,7 @@ def upgrade():
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('systems', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('year_check', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_assessment_runs_started_by_id_users')),
@@ -398,6 +407,7 @@ def upgrade():
     sa.Column('grade', sa.String(length=2), nullable=True),
     sa.Column('recommendation', sa.String(length=30), nullable=True),
     sa.Column('recommendation_rule', sa.String(length=60), nullable=True),
+    sa.Column('recommendation_params', sa.JSON(), nullable=True),
     sa.Column('missing_count', sa.Integer(), nullable=False),
     sa.Column('is_provisional', sa.Boolean(), nullable=False),
     sa.Column('outcome', sa.JSON(), nullable=True),
@@ -410,6 +420,8 @@ def upgrade():
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_recommendation', ['run_id', 'recommendation', 'score', 'id'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_score', ['run_id', 'score', 'id'], unique=False)
 
     op.create_table('assessment_run_files',
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -487,6 +499,8 @@ def downgrade():
     op.drop_table('reported_tenants')
     op.drop_table('assessment_run_files')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_results_run_score')
+        batch_op.drop_index('ix_assessment_results_run_recommendation')
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
 
@@ -544,6 +558,7 @@ def downgrade():
     op.drop_table('institutions')
     op.drop_table('zones')
     op.drop_table('towns')
+    op.drop_table('tenancy_day_counts')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_username_at')
         batch_op.drop_index('ix_login_failures_ip_at')
