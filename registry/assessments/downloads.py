@@ -426,7 +426,7 @@ def pipeline_sheets(category: str, level: str, year: int, *, scoped_to_user: boo
         name=_("Candidates"), title=_("Candidates for %(level)s, %(year)s", level=level_label, year=year),
         columns=[Column(_("Name"), "text", 32), Column(_("Credit code"), "text", 21), Column(_("Town"), "text", 12),
                  Column(_("Level now"), "text", 12), Column(_("Subclass"), "text", 10),
-                 Column(_("Criteria met"), "int", 9), Column(_("Criteria"), "int", 8),
+                 Column(_("Criteria met"), "int", 9), Column(_("Criteria checked"), "int", 8),
                  Column(_("Not met"), "text", 50), Column(_("Self-report"), "text", 9)],
         rows=summary_rows, notes=_synthetic_note(notes), freeze_column=2)
     detail = ListSheet(
