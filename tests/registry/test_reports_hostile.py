@@ -129,7 +129,7 @@ def test_7_mb_workbook_is_refused_once_and_never_parsed_again(app, admin_client,
     assert annotated.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(annotated.data))
     assert wb.sheetnames == ["问题清单"]  # the summary alone: the refused file is not opened again
-    assert wb["问题清单"]["C4"].value == "too-many-cells"
+    assert wb["问题清单"]["C4"].value == "单元格过多"  # the glossary's words, not the code
     assert "超过本文件允许的" in wb["问题清单"]["H4"].value
 
 
