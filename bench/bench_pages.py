@@ -400,7 +400,8 @@ def main() -> None:
     low, high = (int(p) for p in args.ports.split("-"))
     port, anchor_port = free_port(low, high), None
     app_proc = serve("registry:create_app()", {"FUHUA_DATABASE_URL": args.db, "FUHUA_AUTO_MIGRATE": "false",
-                                                "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex()}, port, args.workers)
+                                                "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+                                                "FUHUA_AUDIT_KEY": "bench-audit-" + os.urandom(8).hex()}, port, args.workers)
     anchor_port = free_port(port + 1, high)
     anchor_proc = serve("bench.anchor_app:create_app()", {}, anchor_port, args.workers)
     rows: list[Row] = []

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -464,7 +464,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force, and
     YearNotAssessable for a future year or when fewer than `min_share` (default: the app's
     ASSESS_MIN_REPORT_SHARE) of the institutions due have reported, unless `force` with a `note`.
+    The run is stamped started when the work begins and finished when every outcome is computed,
+    just before the (immutable) run row and its results are written; the column default used to
+    stamp "started" at that insert, a moment after "finished" had been taken.
     """
+    started_at = utcnow()
     if min_share is None:
         from flask import current_app
 
@@ -477,11 +481,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     if force and not check.ok and not (note or "").strip():
         raise YearNotAssessable(check, forced_without_note=True)
     with bulk_phase():
-        return _run(year, category, started_by, label, note, progress, check, force)
+        return _run(year, category, started_by, label, note, progress, check, force, started_at)
 
 
 def _run(year: int, category: str | None, started_by: Any, label: str | None, note: str | None,
-         progress: Callable[[int, str], Any] | None, check: Any, force: bool) -> RunSummary:
+         progress: Callable[[int, str], Any] | None, check: Any, force: bool, started_at: datetime) -> RunSummary:
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
     clock, cpu_clock = time.perf_counter(), time.process_time()
@@ -539,7 +543,7 @@ def _run(year: int, category: str | None, started_by: Any, label: str | None, no
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
                         counts={"grade": {g or "none": n for g, n in by_grade.items()},
                                 "recommendation": {r or "none": n for r, n in by_rec.items()}},
-                        note=(note or "").strip() or None, finished_at=utcnow(),
+                        note=(note or "").strip() or None, started_at=started_at, finished_at=utcnow(),
                         year_check=check.to_dict(forced=force and not check.ok))
     db.session.add(run)
     db.session.flush()

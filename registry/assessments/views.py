@@ -18,9 +18,17 @@ from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for
 from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
-from registry.assessments.explain import change_sentence, consequence_text, explain, notice_sentence, recommendation_sentence
+from registry.assessments.explain import (
+    change_sentence,
+    consequence_text,
+    explain,
+    notice_sentence,
+    recommendation_sentence,
+    root_text,
+)
 from registry.assessments.forms import RunFilterForm, VoidRunForm
 from registry.assessments.gap_lines import gap_lines
+from registry.assessments.pinning import PinnedFileError, load_pinned_system, run_files
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -32,6 +40,7 @@ from registry.assessments.operations import (
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.i18n import is_english
+from registry.inputs import db_int
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -54,7 +63,7 @@ def institution_url(institution_id: int) -> str:
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
-            "notice_sentence": notice_sentence, "change_sentence": change_sentence,
+            "notice_sentence": notice_sentence, "change_sentence": change_sentence, "root_text": root_text,
             "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
             "started_by_name": started_by_name, "consequence_text": consequence_text}
 
@@ -89,7 +98,7 @@ def index():
     return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 @staff
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
@@ -100,16 +109,17 @@ def run(run_id: int):
     filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)  # within OFFSET's range
     rows, total = queries.run_results(the_run, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
     dist = queries.grade_distribution(the_run, **{k: v for k, v in filters.items() if k != "grade"})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
-                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
+                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm(),
+                           files=run_files(run_id))
 
 
-@bp.route("/runs/<int:run_id>/void", methods=["POST"])
+@bp.route("/runs/<id:run_id>/void", methods=["POST"])
 @roles_required(Role.ADMIN)
 def void(run_id: int):
     """Void a run with a written reason (admins); the run and its results stay as they were."""
@@ -130,7 +140,7 @@ def void(run_id: int):
     return redirect(url_for("assessments.run", run_id=run_id))
 
 
-@bp.route("/results/<int:result_id>")
+@bp.route("/results/<id:result_id>")
 @staff
 def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
@@ -154,14 +164,14 @@ def recommendations():
     Opens on the latest non-void run of the latest year with reports; ?run= or ?year= choose another.
     """
     runs = queries.runs_for_picker()
-    run_id = request.args.get("run", type=int) or queries.default_run_id(request.args.get("year", type=int))
+    run_id = request.args.get("run", type=db_int) or queries.default_run_id(request.args.get("year", type=db_int))
     the_run = db.session.get(AssessmentRun, run_id) if run_id else None
     if run_id and the_run is None:
         abort(404)
     group = request.args.get("group") or None
     if group is not None and group not in RECOMMENDATION_ORDER:
         abort(404)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
     scope = scoped(AssessmentResult.institution_id)
     counts = queries.recommendation_counts(the_run, scope) if the_run else {}
     sections = []
@@ -169,14 +179,27 @@ def recommendations():
         limit = PER_PAGE if group else GROUP_PREVIEW
         rows = queries.recommendation_rows(the_run.id, kind, limit=limit, offset=(page - 1) * limit if group else 0,
                                            scope=scope) if the_run and counts.get(kind) else []
-        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params)) for r in rows]))
+        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params,
+                                                            labels=_veto_labels(r.result_id) if r.params.get("vetoes") else None))
+                                for r in rows]))
     pages = max((counts.get(group, 0) + PER_PAGE - 1) // PER_PAGE, 1) if group else 1
     return render_template("assessments/recommendations.html", run=the_run, runs=runs, counts=counts,
                            sections=sections, group=group, page=page, pages=pages, preview=GROUP_PREVIEW,
                            order=RECOMMENDATION_ORDER)
 
 
-@bp.route("/gaps/<int:institution_id>")
+def _veto_labels(result_id: int) -> dict[str, str]:
+    """The veto items' labels from the pinned system a result used (only the few rows a veto decided)."""
+    res = queries.result_with_outcome(result_id)
+    ref = (res.outcome or {}).get("system") or {} if res is not None else {}
+    try:
+        system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
+    except (KeyError, PinnedFileError):
+        return {}
+    return {i.code: i.label_en if is_english() and i.label_en else i.label for i in system.indicators if i.rule == "veto"}
+
+
+@bp.route("/gaps/<id:institution_id>")
 @staff
 def gaps(institution_id: int):
     inst = get_institution_or_404(institution_id)
@@ -194,7 +217,7 @@ def gaps(institution_id: int):
         abort(404)
     report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.is_current.is_(True))
                                .order_by(SelfReport.year.desc()).limit(1))
-    year = request.args.get("year", type=int) or (report.year if report else date.today().year - 1)
+    year = request.args.get("year", type=db_int) or (report.year if report else date.today().year - 1)
     if report is not None and report.year != year:
         report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
                                                             SelfReport.is_current.is_(True)))
@@ -226,7 +249,7 @@ COMPARE_WINDOW = 100
 @bp.route("/compare")
 @staff
 def compare():
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     cmp, page, pages, shown = None, 1, 1, (0, 0, 0)
     if a and b:

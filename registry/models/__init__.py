@@ -1,5 +1,6 @@
 """Every model module, imported so Alembic autogenerate and create_all see them."""
 
+from registry.models.api_tokens import ApiToken
 from registry.models.assessments import AssessmentResult, AssessmentRun, RunRuleFile, RunVoid, StoredRuleFile
 from registry.models.audit import AuditEntry, LoginFailure
 from registry.models.base import Base
@@ -22,7 +23,7 @@ from registry.models.tenants import Firm, Tenancy, TenancyDayCount
 from registry.models.users import User
 
 __all__ = [
-    "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
+    "ApiToken", "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
     "GraduationCriterion", "Institution", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
     "Subclass", "Tenancy", "TenancyDayCount", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",

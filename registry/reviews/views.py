@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from registry import access
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import db_int
 from registry.labels import label_for
 from registry.models import CarrierType, Institution, Role, User
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
@@ -80,11 +81,11 @@ def round_new():
 ROUND_PAGE = 50
 
 
-@bp.route("/rounds/<int:round_id>")
+@bp.route("/rounds/<id:round_id>")
 @access.admin_required
 def round(round_id: int):  # noqa: A001 — the endpoint name users see in URLs
     rnd = _get_round(round_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     total = ops.round_institution_count(rnd)
     institutions = ops.round_institutions(rnd, limit=ROUND_PAGE, offset=(page - 1) * ROUND_PAGE)
     ids = [i.id for i in institutions]
@@ -124,7 +125,7 @@ def _named_institution(form_field) -> Institution | None:  # noqa: ANN001
     return found[0]
 
 
-@bp.route("/rounds/<int:round_id>/assign", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/assign", methods=["POST"])
 @access.admin_required
 def assign(round_id: int):
     rnd = _get_round(round_id)
@@ -144,7 +145,7 @@ def assign(round_id: int):
     return redirect(url_for("reviews.round", round_id=round_id))
 
 
-@bp.route("/rounds/<int:round_id>/auto-assign", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/auto-assign", methods=["POST"])
 @access.admin_required
 def auto_assign(round_id: int):
     rnd = _get_round(round_id)
@@ -163,7 +164,7 @@ def auto_assign(round_id: int):
     return redirect(url_for("reviews.round", round_id=round_id))
 
 
-@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@bp.route("/assignments/<id:assignment_id>/withdraw", methods=["POST"])
 @access.admin_required
 def unassign(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -191,7 +192,7 @@ def _sheet_data(assignment: ReviewAssignment, items) -> dict:  # noqa: ANN001
     return data
 
 
-@bp.route("/sheets/<int:assignment_id>", methods=["GET", "POST"])
+@bp.route("/sheets/<id:assignment_id>", methods=["GET", "POST"])
 @access.staff_required
 def sheet(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -247,7 +248,7 @@ def sheet(assignment_id: int):
                            conflict=None, action=ActionForm())
 
 
-@bp.route("/sheets/<int:assignment_id>/reopen", methods=["POST"])
+@bp.route("/sheets/<id:assignment_id>/reopen", methods=["POST"])
 @access.admin_required
 def reopen(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -290,7 +291,7 @@ def conflicts():
     return render_template("reviews/conflicts.html", form=form, conflicts=rows, waive_form=WaiveForm())
 
 
-@bp.route("/conflicts/<int:conflict_id>/waive", methods=["POST"])
+@bp.route("/conflicts/<id:conflict_id>/waive", methods=["POST"])
 @access.admin_required
 def waive(conflict_id: int):
     conflict = db.session.scalar(access.conflicts_query().where(ConflictOfInterest.id == conflict_id))
@@ -337,7 +338,7 @@ def _decision_page(rnd: ReviewRound, inst: Institution, form: DecisionForm, stat
                            action=ActionForm()), status
 
 
-@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>", methods=["GET", "POST"])
+@bp.route("/rounds/<id:round_id>/institutions/<id:institution_id>", methods=["GET", "POST"])
 @access.admin_required
 def decide(round_id: int, institution_id: int):
     rnd = _get_round(round_id)
@@ -363,7 +364,7 @@ def decide(round_id: int, institution_id: int):
     return _decision_page(rnd, inst, form, 422 if form.errors else 200)
 
 
-@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>/sign", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/institutions/<id:institution_id>/sign", methods=["POST"])
 @access.admin_required
 def sign(round_id: int, institution_id: int):
     rnd = _get_round(round_id)
@@ -384,7 +385,7 @@ def sign(round_id: int, institution_id: int):
     return redirect(url_for("reviews.decide", round_id=round_id, institution_id=institution_id))
 
 
-@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/publish", methods=["POST"])
 @access.admin_required
 def publish(round_id: int):
     rnd = _get_round(round_id)

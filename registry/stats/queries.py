@@ -151,15 +151,21 @@ def recognised_counts(years: Iterable[int], *, categories: Sequence[CarrierType]
 
 def national_incubator_counts(years: Iterable[int], *, as_of: date | None = None,
                               by: GroupBy | None = None) -> list[CountRow]:
-    """国家级科技企业孵化器 in force on 31 December of each year (or on `as_of` when earlier)."""
-    return recognised_counts(years, categories=(CarrierType.INCUBATOR,), levels=(Level.NATIONAL,), as_of=as_of, by=by)
+    """国家级科技企业孵化器 in force on 31 December of each year (or on `as_of` when earlier): the published
+    definition "national-incubators" (registry.stats.definitions)."""
+    from registry.stats.definitions import NATIONAL_INCUBATORS
+
+    return NATIONAL_INCUBATORS.counts(years, as_of=as_of, by=by)
 
 
 def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[PlanCounts]:
     """The plan's targets (domain.md §14) per year, in one query of conditional distinct counts.
 
-    R&D institutions and incubators (incl. accelerators) count with a recognition of any level in force.
+    Each target is counted with its published definition (registry.stats.definitions.TARGET_DEFINITIONS),
+    so the progress shown beside a target is the figure `/api/v1/counts/<code>` and the exports give.
     """
+    from registry.stats.definitions import TARGET_DEFINITIONS
+
     pairs = count_dates(years, as_of)
     if not pairs:
         return []
@@ -169,14 +175,12 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
     def distinct_when(cond):  # noqa: ANN001, ANN202
         return func.count(distinct(case((cond, inst_id))))
 
-    counted = (CarrierType.RD_INSTITUTION, *INCUBATORS_INCL_ACCELERATORS)  # maker spaces and parks never count
+    definitions = [TARGET_DEFINITIONS[name] for name in ("rd_institutions", "incubators_incl_accelerators",
+                                                         "national_incubators")]
+    counted = sorted({c for d in definitions for c in d.categories}, key=lambda c: c.value)
     target = Recognition.__table__.join(Institution.__table__, and_(Institution.id == Recognition.institution_id,
                                                                     Institution.category.in_(counted)))
-    stmt = (select(periods.c.year, periods.c.day,
-                   distinct_when(Institution.category == CarrierType.RD_INSTITUTION),
-                   distinct_when(Institution.category.in_(INCUBATORS_INCL_ACCELERATORS)),
-                   distinct_when(and_(Institution.category == CarrierType.INCUBATOR,
-                                      Recognition.level == Level.NATIONAL)))
+    stmt = (select(periods.c.year, periods.c.day, *[distinct_when(d.clause()) for d in definitions])
             .select_from(periods.outerjoin(target, _in_force(periods)))
             .group_by(periods.c.year, periods.c.day).order_by(periods.c.year))
     return [PlanCounts(int(y), _as_date(d), int(rd), int(inc), int(nat)) for y, d, rd, inc, nat in db.session.execute(stmt)]

@@ -43,6 +43,11 @@ def test_statistics_not_filed_is_a_d_then_exit_on_the_second_year(session, admin
     assert "数据弄虚作假（丧失资格）" in rec and "2 年内不得再次申报。" in rec
     assert "国科发区〔2018〕300号《科技企业孵化器管理办法》 第十六条：取消评审资格，2年内不得再次申报" in page
 
+    listing = admin_client.get("/assessments/recommendations?year=2019",
+                               headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "触发一票否决事项：数据弄虚作假（丧失资格）。 2 年内不得再次申报。" in listing
+    assert "D 等级来自一票否决项：未按时报送火炬统计（当年评为D）" in listing
+
     second = run_assessment(2020, label="test").run.id
     session.commit()
     r2 = _result(second, inst.id)

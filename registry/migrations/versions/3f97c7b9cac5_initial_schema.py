@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7bca4b6f414b
+Revision ID: 3f97c7b9cac5
 Revises: 
-Create Date: 2026-12-02 06:34:42.157220
+Create Date: 2026-12-02 07:04:31.241746
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '7bca4b6f414b'
+revision = '3f97c7b9cac5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -182,6 +182,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_users_institution_id_institutions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_label', sa.String(length=120), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_by_label', sa.String(length=120), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_tokens_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
     op.create_table('assessment_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -525,6 +541,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_runs_year'))
 
     op.drop_table('assessment_runs')
+    op.drop_table('api_tokens')
     op.drop_table('users')
     with op.batch_alter_table('tenancies', schema=None) as batch_op:
         batch_op.drop_index('ix_tenancies_firm_dates')
