@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,7 @@ ROOT = Path(__file__).absolute().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_S = 10.0
+CHILD_CPU: list[float] = []
 FLOOR_FACTOR = 2.0
 
 
@@ -37,12 +39,15 @@ def loadavg() -> str:
 
 
 def cli(url: str, *args: str) -> tuple[float, str]:
+    """Run `fuhua ARGS`; (wall seconds, stdout). The command's CPU seconds are added to CHILD_CPU."""
     env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_AUTO_MIGRATE": "false",
            "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "registry", *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CHILD_CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if proc.returncode != 0:
         sys.exit(f"`fuhua {' '.join(args)}` failed:\n{proc.stdout}\n{proc.stderr}")
     return elapsed, proc.stdout
@@ -112,10 +117,11 @@ def main() -> None:
     engine.dispose()
     startup, _ = cli(args.db, "assess", "--help")
     print(f"`fuhua assess --help` (start-up alone): {startup:.2f} s")
-    walls, floors, loads = [], [], []
+    walls, floors, loads, cpus = [], [], [], []
     for n in range(1, args.rounds + 1):
         load = loadavg()
         wall, out = cli(args.db, "assess", "run", "--year", str(year), "--note", "bench_assess_run")
+        cpus.append(CHILD_CPU[-1])
         run_id = int(re.search(r"Run #(\d+)", out).group(1))
         phases = re.search(r"phases \(wall / CPU s\): (.*)", out)
         incomplete = re.search(r"(\d+) incomplete", out)
@@ -123,7 +129,7 @@ def main() -> None:
         walls.append(wall)
         floors.append(floor)
         loads.append(load)
-        print(f"round {n}: assess run --year {year} (run #{run_id}) {wall:.1f} s wall [{phases.group(1) if phases else '?'}]; "
+        print(f"round {n}: assess run --year {year} (run #{run_id}) {wall:.1f} s wall, {cpus[-1]:.1f} s CPU [{phases.group(1) if phases else '?'}]; "
               f"incomplete {incomplete.group(1) if incomplete else 0}; I/O floor {floor:.1f} s (reads {reads:.1f}, "
               f"COPY {writes:.1f}); load average {load}", flush=True)
     wall, floor = statistics.median(walls), statistics.median(floors)
@@ -131,10 +137,12 @@ def main() -> None:
     print(f"\n| job | median s | target | I/O floor (median) s | ÷ floor | verdict |\n|---|---:|---|---:|---:|---|\n"
           f"| assess run --year {year} ({args.rounds} rounds) | {wall:.1f} | ≤ {TARGET_S:.0f} s, ≤ {FLOOR_FACTOR:.0f}× floor "
           f"| {floor:.1f} | {wall / floor:.1f}× | {verdict} |")
-    print(f"load average before each round: {'; '.join(loads)}")
+    print(f"load average before each round: {'; '.join(loads)}; CPU of the command (median): "
+          f"{statistics.median(cpus):.1f} s (start-up alone: {CHILD_CPU[0]:.1f} s CPU)")
     if args.json:
         args.json.write_text(json.dumps({"job": f"assess run --year {year}", "median_s": wall, "walls": walls,
                                          "floor_s": floor, "floors": floors, "startup_s": startup,
+                                         "cpu_s": statistics.median(cpus), "cpus": cpus,
                                          "verdict": verdict, "loads": loads}, indent=1))
 
 

@@ -19,6 +19,7 @@ MEASURED and fails the run, so a new page cannot stay out of the bench unnoticed
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import json
 import os
@@ -262,6 +263,7 @@ class Client:
                                                   _NoRedirect())
 
     def get(self, path: str) -> tuple[int, float]:
+        """(HTTP status, milliseconds); status 0 when the server dropped the request (a worker killed at its timeout)."""
         path = urllib.parse.quote(path, safe="/?=&%")
         started = time.perf_counter()
         try:
@@ -271,6 +273,8 @@ class Client:
         except urllib.error.HTTPError as err:
             err.read()
             status = err.code
+        except (OSError, http.client.HTTPException):
+            status = 0
         return status, (time.perf_counter() - started) * 1000
 
     def fetch(self, path: str) -> bytes:
@@ -454,7 +458,13 @@ def main() -> None:
     finally:
         for proc in (app_proc, anchor_proc):
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a slow request: stop it for good
+                for pid in workers_of(proc):
+                    os.kill(pid, 9)
+                proc.kill()
+                proc.wait(timeout=30)
     all_anchor = [r.anchor_p95_ms for r in rows]
     print_table(f"{args.db} (gunicorn -w {args.workers}, {args.concurrency} client(s) at once)", rows,
                 missing if not args.only else [], load_before, loadavg(),

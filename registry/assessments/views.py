@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
 from registry.access import get_institution_or_404, roles_required, scoped
@@ -242,15 +242,29 @@ def gaps(institution_id: int):
                            report=report, report_url=url, criteria=crit)
 
 
+#: institutions compared per page (each needs both runs' stored outcomes)
+COMPARE_WINDOW = 100
+
+
 @bp.route("/compare")
 @staff
 def compare():
     a, b = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
-    cmp = None
+    cmp, page, pages, shown = None, 1, 1, (0, 0, 0)
     if a and b:
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = compare_runs(ra, rb, scoped(AssessmentResult.institution_id))
-    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)
+        # the comparison reads both runs' stored outcomes: a window of institutions per page, not 28,000 outcomes
+        scope = scoped(AssessmentResult.institution_id)
+        ids = list(db.session.scalars(select(AssessmentResult.institution_id).distinct()
+                                      .where(AssessmentResult.run_id.in_((ra.id, rb.id)), scope)
+                                      .order_by(AssessmentResult.institution_id)))
+        pages = max((len(ids) + COMPARE_WINDOW - 1) // COMPARE_WINDOW, 1)
+        page = min(max(request.args.get("page", 1, type=int), 1), pages)
+        window = ids[(page - 1) * COMPARE_WINDOW:page * COMPARE_WINDOW]
+        shown = ((page - 1) * COMPARE_WINDOW + 1 if window else 0, (page - 1) * COMPARE_WINDOW + len(window), len(ids))
+        cmp = compare_runs(ra, rb, and_(scope, AssessmentResult.institution_id.in_(window)))
+    return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b, page=page, pages=pages,
+                           shown=shown)

@@ -127,3 +127,15 @@ def test_a_reviewer_does_not_see_a_conflicted_institution_in_lists_or_counts(app
     results = client.get(f"/assessments/runs/{newer}?recommendation=exit").get_data(as_text=True)
     assert len(_rows(results)) == 4 and "沉默0号孵化器" not in results
 
+
+
+def test_the_comparison_is_paged_by_windows_of_institutions(app, run_ids, admin_client, monkeypatch):
+    older, newer = run_ids
+    monkeypatch.setattr(views, "COMPARE_WINDOW", 4)
+    unchanged = 0
+    for page in (1, 2, 3):
+        html = admin_client.get(f"/assessments/compare?a={older}&b={newer}&page={page}").get_data(as_text=True)
+        first, last = (page - 1) * 4 + 1, min(page * 4, 9)
+        assert f"第 {first}–{last} 家机构（共 9 家" in html and f"第 {page} 页，共 3 页" in html
+        unchanged += int(re.search(r"(\d+) 家无变化", html).group(1))
+    assert unchanged == 9  # two identical runs: every institution once, unchanged

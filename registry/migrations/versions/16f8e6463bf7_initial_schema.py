@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3f97c7b9cac5
+Revision ID: 16f8e6463bf7
 Revises: 
-Create Date: 2026-12-02 07:04:31.241746
+Create Date: 2026-12-02 07:34:54.404544
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '3f97c7b9cac5'
+revision = '16f8e6463bf7'
 down_revision = None
 branch_labels = None
 depends_on = None
