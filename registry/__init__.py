@@ -15,7 +15,7 @@ TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Tests pass overrides; deployments use FUHUA_* environment variables."""
-    from registry import cli, extensions, i18n, navigation, security
+    from registry import cli, extensions, i18n, jobs, navigation, security
     from registry.config import Config, database_url_from_env
 
     app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATES_DIR)
@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
+    jobs.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     if not app.testing and _serving():

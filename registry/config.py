@@ -54,3 +54,10 @@ class Config:
     AUTO_MIGRATE = True
     # label shown on every page while the database holds synthetic demo data
     SHOW_DEMO_BANNER = True
+    # the job queue's broker: "redis://host:6379/0" in production (run `fuhua worker` processes), or
+    # "sqlite:///path"; None means instance/jobs.sqlite (tests: "immediate", jobs run where started)
+    JOBS_BROKER_URL = None
+    # work the queue from threads of the web process; None: yes for an SQLite broker, no for Redis
+    JOBS_INPROCESS_WORKER = None
+    # the queue's name on the broker (several deployments, or test runs, can share one Redis)
+    JOBS_QUEUE_NAME = "fuhua"

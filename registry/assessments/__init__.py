@@ -17,4 +17,4 @@ for _model in (AssessmentRun, AssessmentResult):
     event.listen(_model, "before_update", _immutable)
     event.listen(_model, "before_delete", _immutable)
 
-from registry.assessments import views  # noqa: E402,F401
+from registry.assessments import run_jobs, views  # noqa: E402,F401

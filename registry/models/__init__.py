@@ -14,6 +14,7 @@ from registry.models.enums import (
     Subclass,
     TenancyExit,
 )
+from registry.models.jobs import Job
 from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
 from registry.models.reports import ReportedTenant, SelfReport, Upload
@@ -23,7 +24,7 @@ from registry.models.users import User
 
 __all__ = [
     "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
-    "GraduationCriterion", "Institution", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
+    "GraduationCriterion", "Institution", "Job", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
     "Subclass", "Tenancy", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

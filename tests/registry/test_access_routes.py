@@ -51,6 +51,9 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "assessments.recommendations": {"GET": STAFF},
     "assessments.gaps": {"GET": STAFF},
     "assessments.compare": {"GET": STAFF},
+    "assessments.start_run": {"POST": ADMINS},
+    "assessments.retry_run": {"POST": ADMINS},
+    "assessments.job_status": {"GET": STAFF},
     "reports.mine": {"GET": frozenset({INSTITUTION})},
     "reports.template": {"GET": USERS},
     "reports.upload": {"GET": frozenset({ADMIN, INSTITUTION}), "POST": frozenset({ADMIN, INSTITUTION})},
@@ -102,7 +105,23 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "number": lambda w, role: (1, None),
     "run_id": lambda w, role: (w.run, None),
     "firm_id": lambda w, role: (w.firm, w.other_firm if role == INSTITUTION else None),
+    "job_id": lambda w, role: (_failed_job(), None),
 }
+
+
+def _failed_job() -> int:
+    """A failed assessment-run job (made once per test) to read and retry."""
+    from sqlalchemy import select
+
+    from registry.models import Job
+
+    found = db.session.scalar(select(Job.id).where(Job.status == "failed").limit(1))
+    if found is None:
+        job = Job(kind="assessment_run", params={"year": 2020}, status="failed", message="test")
+        db.session.add(job)
+        db.session.commit()
+        found = job.id
+    return found
 
 USERNAMES = {ADMIN: "boss", REVIEWER: "rev", INSTITUTION: "inst"}
 

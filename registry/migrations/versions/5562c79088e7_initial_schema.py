@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f65bbe855d5
+Revision ID: 5562c79088e7
 Revises: 
-Create Date: 2026-11-27 12:25:55.963983
+Create Date: 2026-12-02 06:04:01.331644
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '9f65bbe855d5'
+revision = '5562c79088e7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -212,6 +212,33 @@ def upgrade():
     with op.batch_alter_table('conflicts_of_interest', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conflicts_of_interest_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conflicts_of_interest_reviewer_id'), ['reviewer_id'], unique=False)
+
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('exclusive_key', sa.String(length=80), nullable=True),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_by_label', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(), nullable=True),
+    sa.Column('phase', sa.String(length=30), nullable=True),
+    sa.Column('progress_done', sa.Integer(), nullable=False),
+    sa.Column('progress_total', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('retry_of_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['retry_of_id'], ['jobs.id'], name=op.f('fk_jobs_retry_of_id_jobs')),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_jobs_started_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
+    sa.UniqueConstraint('exclusive_key', name=op.f('uq_jobs_exclusive_key'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobs_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobs_status'), ['status'], unique=False)
 
     op.create_table('recognitions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -464,6 +491,11 @@ def downgrade():
         batch_op.drop_index('ix_recognitions_institution_id')
 
     op.drop_table('recognitions')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_jobs_status'))
+        batch_op.drop_index(batch_op.f('ix_jobs_kind'))
+
+    op.drop_table('jobs')
     with op.batch_alter_table('conflicts_of_interest', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_reviewer_id'))
         batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_institution_id'))
