@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -274,4 +273,3 @@ def test_a_run_goes_through_redis_to_a_fuhua_worker_process(tmp_path):
             db.session.remove()
             db.engine.dispose()
     assert "fuhua.run_job" in out  # the worker announced the task it serves, and ran it
-    _ = time  # noqa: F841
