@@ -35,6 +35,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     navigation.init_app(app)
     jobs.init_app(app)
+    from registry import notifications
+
+    notifications.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     if not app.testing and _serving():
@@ -57,7 +60,9 @@ def _serving() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, assessments, auth, errors, exports, institutions, reports, reviews, stats
+    from registry import (admin, assessments, auth, errors, exports, institutions, notifications, reports, reviews,
+                          seasons, stats)
 
-    for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors):
+    for module in (auth, institutions, stats, exports, reports, assessments, reviews, seasons, notifications, admin,
+                   errors):
         app.register_blueprint(module.bp)

@@ -53,6 +53,7 @@ LABELS: dict[Any, Any] = {
     Role.ADMIN: _l("Bureau administrator"),
     Role.REVIEWER: _l("Reviewer"),
     Role.INSTITUTION: _l("Institution"),
+    Role.TOWN_OFFICER: _l("Town officer"),
     Subclass.COMPREHENSIVE: _l("Comprehensive"),
     Subclass.SPECIALISED: _l("Specialised"),
     Subclass.TECH_INNOVATION: _l("Technology innovation"),

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from assessment import CATEGORIES
 from registry.access import admin_required, roles_required
@@ -29,7 +30,8 @@ RECENT_JOBS = 10
 
 def start_form() -> StartRunForm:
     form = StartRunForm()
-    form.category.choices = [("", _("All assessable categories"))] + [(c, label(c)) for c in CATEGORIES]
+    form.category.choices = [SelectChoice("", _("All assessable categories"))] + [SelectChoice(c, label(c))
+                                                                                   for c in CATEGORIES]
     return form
 
 

@@ -41,6 +41,7 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "users", "institutions", "recognitions", "status_changes", "firms", "tenancies",
     "uploads", "self_reports",
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
+    "reporting_seasons", "filings", "work_summaries",
 })
 
 #: columns never recorded: bookkeeping that changes on every login or save

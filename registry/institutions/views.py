@@ -267,7 +267,7 @@ def firm(firm_id: int):
     """A firm's path along the chain. Institution accounts see only the stays at their own carrier."""
     found = db.get_or_404(Firm, firm_id)
     visible = None
-    if current_user.role is Role.INSTITUTION:
+    if current_user.role in (Role.INSTITUTION, Role.TOWN_OFFICER):
         visible = institutions_query().with_only_columns(Institution.id)
     stays = list(db.session.scalars(firm_path_select(found.id, visible)))
     if visible is not None and not stays:

@@ -2,8 +2,8 @@
 
 The job's work happens in one transaction that commits only at the end (nothing partial is
 stored), so progress is written through a separate connection, at most once a second. On SQLite
-a second writer would wait for the job's own write lock, so once the job has started writing
-(the "storing" phase) progress is left alone until the end.
+a second writer would wait for the job's own write lock, so only the phases before the job
+writes anything (reading, evaluating) report progress there.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from registry.extensions import db
 from registry.models import Job
 from registry.models.base import utcnow
 
-#: phases whose progress cannot be written on SQLite (the job holds the write lock)
-WRITING_PHASES = frozenset({"storing"})
+#: phases whose progress can be written on SQLite: the job has not written yet (it would hold the lock)
+READ_ONLY_PHASES = frozenset({"reading", "evaluating"})
 MIN_INTERVAL = 1.0
 
 
@@ -40,7 +40,7 @@ class JobProgress:
         self.write(label, bar.done, length, force=True)
 
     def write(self, phase: str, done: int, total: int, *, force: bool = False) -> None:
-        if self._sqlite and phase in WRITING_PHASES:
+        if self._sqlite and phase not in READ_ONLY_PHASES:
             return
         now = time.monotonic()
         if not force and now - self._last < MIN_INTERVAL:

@@ -55,6 +55,7 @@ def execute(job_id: int) -> None:
         job.exclusive_key, job.message, job.heartbeat_at = None, None, utcnow()
         db.session.commit()
         log.info("job %s (%s) succeeded: %s", job_id, job_kind, result)
+        _after(job_kind, job_id, ok=True)
     except Exception as exc:  # noqa: BLE001 — every failure ends the job with a status and a message
         _discard_session()
         kind, message = describe_failure(exc)
@@ -62,7 +63,8 @@ def execute(job_id: int) -> None:
             log.exception("job %s (%s) failed", job_id, job_kind)
         else:
             log.warning("job %s failed (%s): %s", job_id, kind, message)
-        record_failure(job_id, kind, message)
+        if record_failure(job_id, kind, message):
+            _after(job_kind, job_id, ok=False)
     finally:
         db.session.remove()
 
@@ -97,7 +99,7 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-def record_failure(job_id: int, kind: str, message: str) -> None:
+def record_failure(job_id: int, kind: str, message: str) -> bool:
     """Mark the job failed, releasing its year; retried for a while if the database is what failed."""
     for attempt in range(RECORD_ATTEMPTS):
         try:
@@ -105,12 +107,24 @@ def record_failure(job_id: int, kind: str, message: str) -> None:
                 status=FAILED, finished_at=utcnow(), exclusive_key=None, message=message,
                 result={"error": kind}, heartbeat_at=utcnow()))
             db.session.commit()
-            return
+            return True
         except SQLAlchemyError:
             _discard_session()
             if attempt + 1 < RECORD_ATTEMPTS:
                 time.sleep(min(2 ** attempt, 10))
     log.error("job %s failed (%s) and the failure could not be recorded: %s", job_id, kind, message)
+    return False
+
+
+def _after(kind: str, job_id: int, *, ok: bool) -> None:
+    """Follow-ups (notices, e-mails); their failure never changes how the job ended."""
+    from registry.jobs.handlers import after_commit
+
+    try:
+        after_commit(kind, job_id, ok)
+    except Exception:  # noqa: BLE001
+        _discard_session()
+        log.exception("follow-up of job %s (%s) failed", job_id, kind)
 
 
 def _discard_session() -> None:

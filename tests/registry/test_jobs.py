@@ -54,7 +54,7 @@ def test_admin_starts_a_run_from_the_runs_page_and_sees_its_outcome(app, client)
                        follow_redirects=True)
     assert "已排队" in resp.text or "job #" in resp.text.lower() or "作业" in resp.text
     with app.app_context():
-        job = db.session.scalar(select(Job))
+        job = db.session.scalar(select(Job).where(Job.kind == "assessment_run"))
         run = db.session.scalar(select(AssessmentRun))
         chief = db.session.scalar(select(User).where(User.username == "chief"))
         assert job.status == "succeeded" and job.result["run_id"] == run.id
@@ -81,7 +81,8 @@ def test_a_second_run_for_the_same_year_is_refused_while_one_is_under_way(app, c
     # another year is not held up
     resp = client.post("/assessments/runs/start", data={"year": "2018"}, follow_redirects=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Job).where(Job.status == "succeeded")) == 1
+        assert db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == "assessment_run", Job.status == "succeeded")) == 1
 
 
 def test_reviewers_cannot_start_runs(app, client):
@@ -119,7 +120,7 @@ def test_a_bad_system_file_fails_the_run_cleanly_and_it_can_be_retried(app, clie
     finally:
         remove_data_root(root)
     with app.app_context():
-        job = db.session.scalar(select(Job))
+        job = db.session.scalar(select(Job).where(Job.kind == "assessment_run"))
         assert job.status == "failed" and job.exclusive_key is None and job.finished_at is not None
         assert "maker_space/2021.toml" in job.message and "max_score" in job.message and "Traceback" not in job.message
     assert _counts(app) == (0, 0)
@@ -150,7 +151,7 @@ def test_the_database_going_away_mid_run_stores_nothing_and_the_run_can_be_retri
     finally:
         event.remove(engine, "after_cursor_execute", drop_connection)
     with app.app_context():
-        job = db.session.scalar(select(Job))
+        job = db.session.scalar(select(Job).where(Job.kind == "assessment_run"))
         assert job.status == "failed" and job.result == {"error": "database"}
         assert "数据库" in job.message and "未保存" in job.message
     assert _counts(app) == (0, 0)
@@ -165,7 +166,7 @@ def test_cli_runs_are_jobs_too_and_foreground_runs_in_the_command(app, runner):
     fg = runner.invoke(args=["assess", "run", "--year", "2019", "--foreground"])
     assert fg.exit_code == 0 and "Run #2: 2 institutions assessed for 2019" in fg.output
     with app.app_context():
-        jobs = list(db.session.scalars(select(Job).order_by(Job.id)))
+        jobs = list(db.session.scalars(select(Job).where(Job.kind == "assessment_run").order_by(Job.id)))
         assert [j.status for j in jobs] == ["succeeded", "succeeded"]
         assert all(j.started_by_label.startswith("cli:") for j in jobs)
         run = db.session.get(AssessmentRun, 1)
@@ -196,7 +197,7 @@ def test_the_sqlite_queue_is_worked_by_threads_of_the_web_process(tmp_path):
     try:
         client.post("/assessments/runs/start", data={"year": "2019"})
         with app.app_context():
-            job = wait_for(db.session.scalar(select(Job.id)), timeout=60)
+            job = wait_for(db.session.scalar(select(Job.id).where(Job.kind == "assessment_run")), timeout=60)
             assert job.status == "succeeded", job.message
             assert job.result["result_count"] == 2
     finally:
@@ -250,7 +251,7 @@ def test_a_run_goes_through_redis_to_a_fuhua_worker_process(tmp_path):
     try:
         client.post("/assessments/runs/start", data={"year": "2019", "note": "经 Redis"})
         with app.app_context():
-            job_id = db.session.scalar(select(Job.id))
+            job_id = db.session.scalar(select(Job.id).where(Job.kind == "assessment_run"))
             job = wait_for(job_id, timeout=90)
             assert job.status == "succeeded", (job.status, job.message)
             run = db.session.get(AssessmentRun, job.result["run_id"])
