@@ -72,5 +72,8 @@ def init_app(app: Flask) -> None:
     from registry.jobs.cli import worker_cmd
 
     app.cli.add_command(worker_cmd)
+    from registry.seasons.cli import seasons_cli
+
+    app.cli.add_command(seasons_cli)
     for group in (demo_cli, export_cli, systems_cli, assess_cli, reports_cli, roster_cli, users_cli, audit_cli):
         app.cli.add_command(group)

@@ -61,3 +61,8 @@ class Config:
     JOBS_INPROCESS_WORKER = None
     # the queue's name on the broker (several deployments, or test runs, can share one Redis)
     JOBS_QUEUE_NAME = "fuhua"
+    # e-mail (Flask-Mailman over SMTP): set FUHUA_MAIL_SERVER (and _PORT, _USERNAME, _PASSWORD, _USE_TLS);
+    # without a server, e-mails are written to the log instead of being sent
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "fuhua@localhost"

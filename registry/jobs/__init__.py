@@ -49,6 +49,16 @@ def init_app(app: Flask) -> None:
 
             execute(job_id)
 
+    from huey import crontab
+
+    @huey.periodic_task(crontab(minute="7"), name="fuhua.hourly")
+    def hourly() -> None:
+        """Hourly checks: seasons whose deadline is 3 days away get their notice (once)."""
+        with app.app_context():
+            from registry.seasons.deadlines import queue_deadline_notices
+
+            queue_deadline_notices()
+
     inprocess = app.config.get("JOBS_INPROCESS_WORKER")
     if inprocess is None:  # default: worker threads in this process when the broker needs no server
         inprocess = broker_url(app).startswith("sqlite:///")

@@ -89,7 +89,7 @@ def start_inprocess_worker(huey: Huey, workers: int = 1) -> InProcessConsumer | 
     with _lock:
         consumer = _started.get(id(huey))
         if consumer is None:
-            consumer = InProcessConsumer(huey, workers=workers, worker_type="thread", periodic=False,
+            consumer = InProcessConsumer(huey, workers=workers, worker_type="thread", periodic=True,
                                          check_worker_health=False, max_delay=POLL_MAX_DELAY)
             consumer.start()
             _started[id(huey)] = consumer
@@ -105,8 +105,8 @@ def stop_inprocess_worker(huey: Huey) -> None:
 
 
 def consumer_options(**overrides: Any) -> dict[str, Any]:
-    """Options of a `fuhua worker` consumer: threads (jobs are mostly database work), no periodic tasks."""
-    options: dict[str, Any] = {"workers": 1, "worker_type": "thread", "periodic": False,
+    """Options of a `fuhua worker` consumer: threads (jobs are mostly database work), hourly checks on."""
+    options: dict[str, Any] = {"workers": 1, "worker_type": "thread", "periodic": True,
                                "max_delay": POLL_MAX_DELAY}
     options.update({k: v for k, v in overrides.items() if v is not None})
     return options

@@ -266,3 +266,23 @@ def test_tracker_counts_filter_export_and_reminder(app, world):
 def _town_id(app, code: str) -> int:  # noqa: ANN001
     with app.app_context():
         return db.session.scalar(select(Town.id).where(Town.code == code))
+
+
+def test_the_deadline_notice_goes_out_once_three_days_before(app, world, runner):
+    admin = app.test_client()
+    login(admin, "boss")
+    _open(admin, date.today() + timedelta(days=10))
+    first = runner.invoke(args=["seasons", "deadline-notices"])
+    assert "No season is due" in first.output
+    app.config["TODAY"] = (date.today() + timedelta(days=7)).isoformat()
+    try:
+        sent = runner.invoke(args=["seasons", "deadline-notices"])
+        assert "1 deadline notice job(s) queued" in sent.output, sent.output
+        again = runner.invoke(args=["seasons", "deadline-notices"])
+        assert "No season is due" in again.output
+    finally:
+        app.config.pop("TODAY")
+    with app.app_context():
+        notices = list(db.session.scalars(select(Notification).where(Notification.kind == "deadline_soon")))
+        assert len(notices) == 2 and all("3 天后截止" in n.subject for n in notices)
+        assert any("松山湖甲孵化器" in n.body for n in notices)
