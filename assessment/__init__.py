@@ -15,13 +15,17 @@ from assessment.criteria import (
     all_criteria,
     check_criteria,
     criteria_for,
+    criteria_from_files,
+    criteria_origin,
     criteria_versions,
     load_criteria,
 )
 from assessment.decisions import apply_quota
+from assessment.diff import RuleChange, diff_criteria, diff_systems
 from assessment.engine import evaluate
 from assessment.errors import AssessmentError, MissingInputError, SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import Choice, ConsistencyCheck, InputDecl, InputSet, TableDecl
+from assessment.rulefiles import PACKAGE_ROOT, PinnedFileError, RuleFile
 from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Recommendation, Standing, Veto
 from assessment.system import (
     CATEGORIES,
@@ -36,9 +40,13 @@ from assessment.system import (
     SystemRef,
     add_data_root,
     all_systems,
+    data_roots,
     load_system,
     load_version,
     remove_data_root,
+    root_label,
+    system_from_files,
+    system_origin,
     system_versions,
 )
 from assessment.trace import Input, TraceNode, flatten
@@ -54,4 +62,6 @@ __all__ = [
     "add_data_root", "remove_data_root", "all_systems", "load_system", "load_version", "system_versions",
     "all_criteria", "check_criteria", "criteria_for", "criteria_versions", "load_criteria",
     "apply_quota", "evaluate",
+    "PACKAGE_ROOT", "PinnedFileError", "RuleFile", "system_from_files", "criteria_from_files", "system_origin",
+    "criteria_origin", "root_label", "data_roots", "RuleChange", "diff_systems", "diff_criteria",
 ]

@@ -22,6 +22,7 @@ from assessment import system as _system
 from assessment._schema import Reader
 from assessment.declarations import NUMERIC_TYPES, Coercer, coercer
 from assessment.errors import SystemDefinitionError, SystemNotFoundError
+from assessment.rulefiles import PinnedFileError, RuleFile, known_criteria, remember_criteria
 from assessment.rules import HUNDRED, ZERO, ratio
 from assessment.trace import Input, jsonable
 
@@ -77,6 +78,8 @@ class Criteria:
     hardship_relief: Decimal = ZERO
     notes: str = ""
     coercers: Mapping[str, Coercer] = field(default_factory=dict, compare=False, repr=False)
+    #: the file this set was parsed from (its `declared_by` names the systems that checked its inputs)
+    file: RuleFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def inputs_read(self) -> tuple[str, ...]:
@@ -275,15 +278,48 @@ def _header(code: str, version: int) -> tuple[str, str | None, str]:
 def _load(code: str, version: int) -> Criteria:
     root, name = _index()[code][version]
     raw = (root / "criteria" / name).read_bytes()
+    return remember_criteria(_parse_file(raw, name, _system.root_label(root), None, expect=(code, version)))
+
+
+def criteria_origin(code: str, version: int) -> tuple[str, str] | None:
+    """(root label, file name under criteria/) of the file a version is read from, or None."""
+    found = _index().get(code, {}).get(version)
+    return None if found is None else (_system.root_label(found[0]), found[1])
+
+
+def _parse_file(raw: bytes, name: str, root: str, declared_by: Any, expect: tuple[str, int] | None) -> Criteria:
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SystemDefinitionError(name, "", f"not valid TOML: {exc}") from None
-    return parse_criteria(data, source=name, sha256=hashlib.sha256(raw).hexdigest(), expect=(code, version))
+    used: list[Any] = []
+    crits = parse_criteria(data, source=name, sha256=hashlib.sha256(raw).hexdigest(), expect=expect,
+                           declared_by=declared_by, _used=used)
+    file = RuleFile("criteria", name, root, crits.sha256, raw.decode("utf-8"), code=crits.code, version=crits.version,
+                    declared_by=tuple((s.sha256, s.inputs_sha256) for s in used))
+    object.__setattr__(crits, "file", file)
+    return crits
 
 
-def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect: tuple[str, int] | None = None) -> Criteria:
-    """Validate a criteria file against the inputs its category's system declares."""
+def criteria_from_files(file: RuleFile, systems: Any) -> Criteria:
+    """The criteria set exactly as a stored file holds it, its inputs checked against the stored systems
+    (`systems`: the IndicatorSystems its `declared_by` names) — the same parse as on disk, never the disk."""
+    hit = known_criteria(file.sha256)
+    if hit is not None:
+        return hit
+    raw = file.text.encode("utf-8")
+    if file.kind != "criteria" or hashlib.sha256(raw).hexdigest() != file.sha256:
+        raise PinnedFileError(f"stored text of criteria file {file.path} does not hash to {file.sha256[:12]}")
+    return remember_criteria(_parse_file(raw, file.path, file.root, list(systems), expect=None))
+
+
+def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect: tuple[str, int] | None = None,
+                   declared_by: Any = None, _used: list[Any] | None = None) -> Criteria:
+    """Validate a criteria file against the inputs its category's system declares.
+
+    `declared_by` (systems) replaces looking up the systems in force on disk; `_used` collects
+    the systems whose declarations were read.
+    """
     r = Reader(source)
     r.table(data, "", _TOP_KEYS, ("code", "version", "category", "level", "title", "reference", "criteria"))
     code, version = r.str(data, "code", ""), r.int(data, "version", "")
@@ -298,7 +334,13 @@ def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect:
     if not 0 <= relief < 1:
         raise r.fail("hardship_relief", "expected a share between 0 and 1")
 
-    decls = _declared_inputs(r, category, subclass, version)
+    if declared_by is not None:
+        decls = _merged_declarations(r, category, list(declared_by))
+        used_systems = list(declared_by)
+    else:
+        decls, used_systems = _declared_inputs(r, category, subclass, version)
+    if _used is not None:
+        _used.extend(used_systems)
     items = r.tables(data, "criteria", "")
     if not items:
         raise r.fail("criteria", "at least one criterion is needed")
@@ -320,10 +362,23 @@ def parse_criteria(data: Mapping[str, Any], *, source: str, sha256: str, expect:
                        "coercers": {c: coercer(decls[c]) for c in crits.inputs_read}})
 
 
-def _declared_inputs(r: Reader, category: str, subclass: str | None, version: int) -> Mapping[str, Any]:
-    """Input declarations of the system(s) in force for the criteria's first year (all subclasses if none given)."""
-    subclasses = (subclass,) if subclass is not None else (_system.SUBCLASSES.get(category) or (None,))
+def _merged_declarations(r: Reader, category: str, systems: list[Any]) -> Mapping[str, Any]:
+    """The input declarations every one of `systems` shares."""
+    if not systems:
+        raise r.fail("category", f"no {category} system declares inputs for these criteria")
     merged: dict[str, Any] | None = None
+    for s in systems:
+        decls = s.input_set.by_code()
+        merged = decls if merged is None else {k: v for k, v in merged.items() if k in decls}
+    assert merged is not None
+    return merged
+
+
+def _declared_inputs(r: Reader, category: str, subclass: str | None, version: int) -> tuple[Mapping[str, Any], list[Any]]:
+    """Input declarations of the system(s) in force for the criteria's first year (all subclasses if none given),
+    and those systems."""
+    subclasses = (subclass,) if subclass is not None else (_system.SUBCLASSES.get(category) or (None,))
+    used: list[Any] = []
     for sub in subclasses:
         try:
             s = _system.load_system(category, version, sub)
@@ -332,10 +387,8 @@ def _declared_inputs(r: Reader, category: str, subclass: str | None, version: in
             if not versions:
                 raise r.fail("category", f"no {category} system declares inputs for these criteria") from None
             s = _system.load_version(category, versions[0], sub)
-        decls = s.input_set.by_code()
-        merged = decls if merged is None else {k: v for k, v in merged.items() if k in decls}
-    assert merged is not None
-    return merged
+        used.append(s)
+    return _merged_declarations(r, category, used), used
 
 
 def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[str, Any], top: bool) -> Criterion:

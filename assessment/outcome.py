@@ -12,7 +12,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
-from assessment.criteria import GapList, GapRow
+from assessment.criteria import Criteria, GapList, GapRow
+from assessment.rulefiles import known_criteria, known_system
 from assessment.system import IndicatorSystem, SystemRef
 from assessment.trace import TraceNode, compact_dict, expand_dict, flatten, jsonable
 
@@ -276,7 +277,7 @@ STORED_FORM = "compact/1"
 _GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional")
 
 
-def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
+def to_stored(outcome: Outcome, system: IndicatorSystem, criteria: Criteria | None = None) -> dict[str, Any]:
     """`outcome.to_dict()` without what the pinned files already hold, for storage.
 
     Left out: every trace node's parameters that equal the system file's (indicator bands,
@@ -286,6 +287,8 @@ def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
     input with its source, intermediate values, matched band, points, missing policy, vetoes,
     grade and quota, recommendation and gaps. `expand_stored` re-joins the rest from the files
     the stored version and sha256 name; ``expand_stored(to_stored(o, s)) == o.to_dict()`` (as JSON).
+    `criteria` is the set the gap list was checked against (default: the one parsed from the file
+    its sha256 names in this process).
     """
     if system.sha256 != outcome.system.sha256:
         raise ValueError(f"outcome of {outcome.system.source} ({outcome.system.sha256[:12]}) stored against "
@@ -297,7 +300,7 @@ def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
         "grade": outcome.grade,
         "recommendation": None if rec is None else {
             "kind": rec.kind, "rule": rec.rule, "params": jsonable(rec.params),
-            "gaps": None if rec.gaps is None else _compact_gaps(_gaps_dict(rec.gaps))},
+            "gaps": None if rec.gaps is None else _compact_gaps(_gaps_dict(rec.gaps), criteria)},
         "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
                     for m in outcome.missing],
         "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in outcome.vetoes],
@@ -308,30 +311,28 @@ def to_stored(outcome: Outcome, system: IndicatorSystem) -> dict[str, Any]:
     }
 
 
-def expand_stored(data: Mapping[str, Any], system: IndicatorSystem | None = None) -> dict[str, Any]:
+def expand_stored(data: Mapping[str, Any], system: IndicatorSystem | None = None,
+                  criteria: Criteria | None = None) -> dict[str, Any]:
     """The full `to_dict` form of a stored outcome (returned as is when it is already full).
 
-    Loads the system version the outcome names unless `system` is given. When that file is gone
-    the parameters cannot be re-joined: nodes keep what was stored and ``"parameters_joined"`` is
-    False. When its sha256 differs from the stored one the parameters are the changed file's and
-    ``"parameters_verified"`` is False (the explanation warns). Extra keys (e.g. "registry") stay.
+    Parameters are re-joined from the pinned files only, never from files on disk: `system` and
+    `criteria` are the stored content the caller read back (the registry's database holds it);
+    by default, what this process has parsed from files with exactly the stored sha256. A file
+    passed in with another sha256 is not used. Without the pinned system the parameters cannot be
+    re-joined: nodes keep what was stored and ``"parameters_joined"`` is False.
+    ``"parameters_verified"`` says the joined parameters are the pinned file's (always, when joined).
+    Extra keys (e.g. "registry") stay.
     """
     if data.get("form") != STORED_FORM:
         return dict(data)
     ref = data["system"]
-    if system is None:
-        from assessment.errors import SystemNotFoundError
-        from assessment.system import load_version
-
-        try:
-            system = load_version(ref["category"], int(ref["version"]), ref.get("subclass"))
-        except SystemNotFoundError:
-            system = None
+    if system is None or system.sha256 != ref["sha256"] or system.inputs_sha256 != ref.get("inputs_sha256"):
+        system = known_system(ref["sha256"], ref.get("inputs_sha256"))
     statics = _node_statics(system)[1] if system is not None else {}
     trace = expand_dict(data["trace"], statics)
     rec = data.get("recommendation")
     if rec is not None and rec.get("gaps") is not None:
-        rec = {**rec, "gaps": _expand_gaps(rec["gaps"])}
+        rec = {**rec, "gaps": _expand_gaps(rec["gaps"], criteria)}
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key == "form":
@@ -344,7 +345,7 @@ def expand_stored(data: Mapping[str, Any], system: IndicatorSystem | None = None
         else:
             out[key] = value
     out["parameters_joined"] = system is not None
-    out["parameters_verified"] = system is not None and system.sha256 == ref["sha256"]
+    out["parameters_verified"] = system is not None
     return out
 
 
@@ -397,16 +398,16 @@ def _indicator_dicts_of(trace: Mapping[str, Any]) -> list[dict[str, object]]:
     return out
 
 
-def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | None:
-    """Criterion code → (its static gap-row fields, the same for its alternatives); None if the file differs."""
-    from assessment.criteria import load_criteria
-    from assessment.errors import SystemNotFoundError
+def _pinned_criteria(gaps: Mapping[str, Any], criteria: Criteria | None) -> Criteria | None:
+    """`criteria` if it is the file the gap list names, else the one parsed from that file in this process."""
+    if criteria is not None and criteria.sha256 == gaps["sha256"]:
+        return criteria
+    return known_criteria(gaps["sha256"])
 
-    try:
-        criteria = load_criteria(code, version)
-    except SystemNotFoundError:
-        return None
-    if criteria.version != version or criteria.sha256 != sha256:
+
+def _gap_templates(criteria: Criteria | None) -> dict[str, Any] | None:
+    """Criterion code → (its static gap-row fields, the same for its alternatives); None without the file."""
+    if criteria is None:
         return None
 
     def templates(cs: tuple[Any, ...]) -> dict[str, Any]:
@@ -421,8 +422,8 @@ def _gap_templates(code: str, version: int, sha256: str) -> dict[str, Any] | Non
     return templates(criteria.criteria)
 
 
-def _compact_gaps(gaps: dict[str, Any]) -> dict[str, Any]:
-    found = _gap_templates(gaps["code"], gaps["version"], gaps["sha256"])
+def _compact_gaps(gaps: dict[str, Any], criteria: Criteria | None = None) -> dict[str, Any]:
+    found = _gap_templates(_pinned_criteria(gaps, criteria))
     if found is None:  # not the pinned file: keep every field
         return gaps
 
@@ -439,8 +440,8 @@ def _compact_gaps(gaps: dict[str, Any]) -> dict[str, Any]:
     return {**gaps, "rows": rows(gaps["rows"], found)}
 
 
-def _expand_gaps(gaps: Mapping[str, Any]) -> dict[str, Any]:
-    found = _gap_templates(gaps["code"], int(gaps["version"]), gaps["sha256"]) or {}
+def _expand_gaps(gaps: Mapping[str, Any], criteria: Criteria | None = None) -> dict[str, Any]:
+    found = _gap_templates(_pinned_criteria(gaps, criteria)) or {}
 
     def rows(rs: list[Mapping[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []

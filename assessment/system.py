@@ -33,6 +33,7 @@ from assessment.declarations import (
 )
 from assessment.errors import SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import InputDecl, InputSet
+from assessment.rulefiles import PACKAGE_ROOT, PinnedFileError, RuleFile, known_system, remember_system
 from assessment.trace import Input
 
 CATEGORIES: tuple[str, ...] = ("rd_institution", "maker_space", "incubator", "accelerator", "industrial_park")
@@ -201,6 +202,8 @@ class IndicatorSystem:
     inputs_sha256: str | None = None
     notes: str = ""
     plan: Plan | None = field(default=None, compare=False, repr=False)
+    #: the files this system was parsed from (the system file first, then its shared inputs files)
+    files: tuple[RuleFile, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def ref(self) -> SystemRef:
@@ -233,11 +236,26 @@ _roots: list[Traversable | Path] = [files("assessment")]
 def add_data_root(path: str | Path) -> None:
     """Also read systems (``<path>/systems``) and criteria (``<path>/criteria``) from `path`.
 
-    A version found in a later root replaces the same version in an earlier one. This is the
-    hook for data kept outside the package (and for tests).
+    A version found in a later root replaces the same version in an earlier one; a shared
+    inputs file is read from the last root that has it. This is the hook for data kept outside
+    the package (the bureau's own root, `FUHUA_SYSTEMS_ROOT`) and for tests. Adding a root
+    already present does nothing.
     """
+    if Path(path) in _roots:
+        return
     _roots.append(Path(path))
     _clear_caches()
+
+
+def root_label(root: Traversable | Path) -> str:
+    """"package" for the shipped files, else the folder's path."""
+    return PACKAGE_ROOT if root is _roots[0] else str(root)
+
+
+def system_origin(category: str, version: int, subclass: str | None = None) -> tuple[str, str] | None:
+    """(root label, path under systems/) of the file a version is read from, or None."""
+    found = _index().get((category, subclass), {}).get(version)
+    return None if found is None else (root_label(found[0]), found[1])
 
 
 def remove_data_root(path: str | Path) -> None:
@@ -327,26 +345,55 @@ def load_version(category: str, version: int, subclass: str | None = None) -> In
 def _load(category: str, subclass: str | None, version: int) -> IndicatorSystem:
     root, rel = _index()[(category, subclass)][version]
     raw = (root / "systems" / rel).read_bytes()
+    return remember_system(_parse_file(raw, rel, root_label(root), _disk_inputs, expect=(category, subclass, version)))
+
+
+#: reads a shared inputs file by its path under systems/: (its bytes, root label) or None if absent
+InputsReader = Callable[[str], "tuple[bytes, str] | None"]
+
+
+def _disk_inputs(rel: str) -> tuple[bytes, str] | None:
+    """A shared inputs file from the last data root that has it."""
+    for root in reversed(_roots):
+        path = root / "systems" / rel
+        if path.is_file():
+            return path.read_bytes(), root_label(root)
+    return None
+
+
+def _parse_file(raw: bytes, rel: str, root: str, read_inputs: InputsReader,
+                expect: tuple[str, str | None, int] | None) -> IndicatorSystem:
+    """Parse one system file's bytes (and its shared inputs, through `read_inputs`) into a system."""
     r = Reader(rel)
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SystemDefinitionError(rel, "", f"not valid TOML: {exc}") from None
     shared: tuple[InputSet, str, str] | None = None
+    inputs_files: list[RuleFile] = []
     if isinstance(data.get("inputs"), str):
-        shared = _load_inputs_file(root, data["inputs"])
-    return parse_system(data, source=rel, sha256=hashlib.sha256(raw).hexdigest(),
-                        expect=(category, subclass, version), shared_inputs=shared, reader=r)
+        shared = _load_inputs_file(read_inputs, data["inputs"], inputs_files)
+    sha = hashlib.sha256(raw).hexdigest()
+    system = parse_system(data, source=rel, sha256=sha, expect=expect, shared_inputs=shared, reader=r)
+    main = RuleFile("system", rel, root, sha, raw.decode("utf-8"),
+                    code=f"{system.category}/{system.subclass}" if system.subclass else system.category,
+                    version=system.version)
+    object.__setattr__(system, "files", (main, *inputs_files))
+    return system
 
 
-def _load_inputs_file(root: Traversable | Path, rel: str, _seen: tuple[str, ...] = ()) -> tuple[InputSet, str, str]:
-    """A shared inputs file, with the files it ``include``s first; the hash covers them all, in order."""
+def _load_inputs_file(read: InputsReader, rel: str, found: list[RuleFile],
+                      _seen: tuple[str, ...] = ()) -> tuple[InputSet, str, str]:
+    """A shared inputs file, with the files it ``include``s first; the hash covers them all, in order.
+
+    Appends every file read to `found` (included files before the file including them).
+    """
     if rel in _seen:
         raise SystemDefinitionError(rel, "include", "includes itself")
-    path = root / "systems" / rel
-    if not path.is_file():
+    got = read(rel)
+    if got is None:
         raise SystemDefinitionError(_seen[-1] if _seen else rel, "inputs", f"shared inputs file {rel!r} not found")
-    raw = path.read_bytes()
+    raw, root = got
     r = Reader(rel)
     try:
         data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
@@ -355,15 +402,58 @@ def _load_inputs_file(root: Traversable | Path, rel: str, _seen: tuple[str, ...]
     r.table(data, "", ("include", "inputs", "tables", "checks", "plausibility_jump", "title", "reference"))
     digest = hashlib.sha256()
     merged: InputSet | None = None
+    included: list[str] = []
     for inc in r.strs(data, "include", "", ()):
-        s, _, inc_sha = _load_inputs_file(root, inc, _seen + (rel,))
+        s, _, inc_sha = _load_inputs_file(read, inc, found, _seen + (rel,))
         digest.update(bytes.fromhex(inc_sha))
+        included.append(inc_sha)
         merged = s if merged is None else merge_input_sets(r, merged, s, "")
     own = read_input_set(r, data)
     merged = own if merged is None else merge_input_sets(r, merged, own, "")
     validate_input_set(r, merged)
     digest.update(raw)
-    return merged, rel, digest.hexdigest()
+    key = digest.hexdigest()
+    if all(f.sha256 != key for f in found):
+        found.append(RuleFile("inputs", rel, root, key, raw.decode("utf-8"), includes=tuple(included)))
+    return merged, rel, key
+
+
+def system_from_files(files: Sequence[RuleFile], sha256: str, inputs_sha256: str | None = None) -> IndicatorSystem:
+    """The system exactly as stored files hold it: the same parse as a file on disk, never the disk.
+
+    `files` must hold the system file keyed `sha256` and, when it reads shared inputs, the
+    inputs files whose tree is keyed `inputs_sha256`. Raises PinnedFileError when one is
+    missing or its text does not hash to its key.
+    """
+    hit = known_system(sha256, inputs_sha256)
+    if hit is not None:
+        return hit
+    by_key = {f.sha256: f for f in files}
+    main = by_key.get(sha256)
+    if main is None or main.kind != "system":
+        raise PinnedFileError(f"system file {sha256[:12]} is not among the stored files")
+    raw = main.text.encode("utf-8")
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise PinnedFileError(f"stored text of system file {main.path} does not hash to {sha256[:12]}")
+    tree: dict[str, RuleFile] = {}
+
+    def walk(key: str) -> None:
+        f = by_key.get(key)
+        if f is None or f.kind != "inputs":
+            raise PinnedFileError(f"inputs file {key[:12]} of {main.path} is not among the stored files")
+        tree[f.path] = f
+        for inc in f.includes:
+            walk(inc)
+
+    if inputs_sha256 is not None:
+        walk(inputs_sha256)
+    system = _parse_file(raw, main.path, main.root,
+                         lambda rel: (tree[rel].text.encode("utf-8"), tree[rel].root) if rel in tree else None,
+                         expect=None)
+    if system.inputs_sha256 != inputs_sha256:
+        raise PinnedFileError(f"stored inputs of {main.path} hash to {str(system.inputs_sha256)[:12]}, "
+                              f"not {str(inputs_sha256)[:12]}")
+    return remember_system(system)
 
 
 # --- parsing and validation -----------------------------------------------------------------

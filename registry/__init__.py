@@ -27,9 +27,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("FUHUA")  # e.g. FUHUA_SECRET_KEY, FUHUA_MAX_CONTENT_LENGTH
     if test_config is not None:
         app.config.update(test_config)
+    _trust_proxies(app)
     if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
         raise RuntimeError("Refusing to start with the development SECRET_KEY: set FUHUA_SECRET_KEY.")
 
+    _use_systems_root(app)
     extensions.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -49,6 +51,37 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         warm_caches(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """FUHUA_TRUSTED_PROXIES=N: take the client address and scheme from the last N proxies' headers.
+
+    Without it, X-Forwarded-* headers are ignored (a client could forge them), and behind a proxy
+    every user would share the proxy's address for login throttling.
+    """
+    try:
+        hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise RuntimeError("FUHUA_TRUSTED_PROXIES must be the number of reverse proxies in front of the app (0, 1, 2…).")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _use_systems_root(app: Flask) -> None:
+    """Read the bureau's own indicator systems and criteria (SYSTEMS_ROOT) besides the shipped ones."""
+    root = app.config.get("SYSTEMS_ROOT")
+    if not root:
+        return
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise RuntimeError(f"FUHUA_SYSTEMS_ROOT {root!r} is not a folder.")
+    import assessment
+
+    assessment.add_data_root(path)
 
 
 def _serving() -> bool:

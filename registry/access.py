@@ -3,6 +3,11 @@
 Views never filter by role themselves: they start from these scoped queries and checks, so a
 guessed id of another institution finds nothing (404), exactly as a missing one would.
 
+Every page that lists or counts institutions, results, recommendations, comparisons, firms or
+tenancies filters through `institution_scope` (a condition on Institution) or `scoped` (the same
+condition on any institution-id column). Which institutions a role sees is decided there and only
+there, so a new role (or a jurisdiction that is a tree) is a change to `institution_scope` alone.
+
 Roles: admin sees everything. An institution account sees only its own institution (and its
 own published results). A town officer (镇街科技办) sees the institutions of the towns under its
 jurisdiction (a tree: town → city, extendable upward). A reviewer sees institutions except those it has a conflict of
@@ -18,7 +23,8 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.sql.elements import False_, True_
 
 from registry.extensions import db
 from registry.models import Institution, Jurisdiction, Role
@@ -59,20 +65,45 @@ def jurisdiction_town_ids(jurisdiction_id: int | None) -> Select:
     return select(tree.c.town_id).where(tree.c.town_id.is_not(None))
 
 
+def institution_scope(user: Any = None) -> ColumnElement[bool]:
+    """SQL condition on Institution: the institutions `user` may see. The one place roles map to scope.
+
+    Usable as `.where(institution_scope(user))` on any select that has Institution in its FROM.
+    """
+    user = user or current_user
+    if not user.is_authenticated:
+        return false()
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.INSTITUTION:
+        return Institution.id == user.institution_id
+    if user.role is Role.REVIEWER:
+        return ~conflict_clause(user)
+    if user.role is Role.TOWN_OFFICER:
+        return Institution.town_id.in_(jurisdiction_town_ids(user.jurisdiction_id))
+    return false()  # a role nobody has classified sees nothing
+
+
+def scoped(institution_id: Any, user: Any = None) -> ColumnElement[bool]:
+    """`institution_scope` applied to any institution-id column (results, tenancies, uploads, ...).
+
+    For selects that do not join Institution: `.where(scoped(AssessmentResult.institution_id))`.
+    """
+    condition = institution_scope(user)
+    if isinstance(condition, (True_, False_)):  # everything or nothing: no subquery needed
+        return condition
+    return institution_id.in_(select(Institution.id).where(condition))
+
+
+def sees_all_institutions(user: Any = None) -> bool:
+    """True when `institution_scope` filters nothing (pages may then say the list is complete)."""
+    return isinstance(institution_scope(user), True_)
+
+
 def institutions_query(user: Any = None) -> Select:
     """Institutions the user may see: all for staff, all but conflicted ones for reviewers, its own for an
     institution, those of its jurisdiction's towns for a town officer."""
-    user = user or current_user
-    stmt = select(Institution)
-    if not user.is_authenticated:
-        return stmt.where(false())
-    if user.role is Role.INSTITUTION:
-        stmt = stmt.where(Institution.id == user.institution_id)
-    elif user.role is Role.REVIEWER:
-        stmt = stmt.where(~conflict_clause(user))
-    elif user.role is Role.TOWN_OFFICER:
-        stmt = stmt.where(Institution.town_id.in_(jurisdiction_town_ids(user.jurisdiction_id)))
-    return stmt
+    return select(Institution).where(institution_scope(user))
 
 
 def get_institution_or_404(institution_id: int, user: Any = None) -> Institution:
@@ -85,7 +116,15 @@ def get_institution_or_404(institution_id: int, user: Any = None) -> Institution
 
 def visible_institution_ids(user: Any = None) -> Select:
     """Subquery of the ids of institutions the user may see (for filtering other tables)."""
-    return institutions_query(user).with_only_columns(Institution.id)
+    return select(Institution.id).where(institution_scope(user))
+
+
+def visible_among(ids: Any, user: Any = None) -> set[int]:
+    """Which of these institution ids the user may see (for names shown next to other rows)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(select(Institution.id).where(Institution.id.in_(wanted), institution_scope(user))))
 
 
 def filings_query(user: Any = None) -> Select:

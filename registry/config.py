@@ -39,12 +39,23 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     # CSRF tokens expire with the session
     WTF_CSRF_TIME_LIMIT = None
-    # failed logins before an account is locked, and for how long
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT = timedelta(minutes=15)
-    # failed logins from one client address (any usernames) within LOGIN_IP_WINDOW before 429
-    LOGIN_IP_MAX_FAILURES = 20
-    LOGIN_IP_WINDOW = timedelta(minutes=15)
+    # failed logins are remembered this long; after a few free ones each attempt waits 1, 2, 4 ... s
+    # (registry.auth.operations): per username and address, per address, per username from anywhere
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_FREE_PER_ACCOUNT_ADDRESS = 3
+    LOGIN_FREE_PER_ADDRESS = 10
+    LOGIN_FREE_PER_ACCOUNT = 10
+    LOGIN_DELAY_BASE = timedelta(seconds=1)
+    LOGIN_DELAY_MAX = timedelta(minutes=15)
+    # the wait strangers can impose on an account (browsers that logged into it before are exempt)
+    LOGIN_ACCOUNT_DELAY_MAX = timedelta(minutes=1)
+    # login POSTs per client address (Flask-Limiter; per worker unless RATELIMIT_STORAGE_URI is shared)
+    LOGIN_RATE_LIMIT = "30 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    # no X-RateLimit headers: they would also overwrite the login delay's own Retry-After
+    RATELIMIT_HEADERS_ENABLED = False
+    # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, trust no header)
+    TRUSTED_PROXIES = 0
     # a session unused for this long is logged out (PERMANENT_SESSION_LIFETIME caps its total age)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     # where the review workflow finds a system's reviewer-scored items: (category, year, subclass) -> system;
@@ -52,6 +63,12 @@ class Config:
     REVIEW_SYSTEM_LOADER = None
     # run Alembic migrations on start, so a new install or an upgrade needs no extra step
     AUTO_MIGRATE = True
+    # the bureau's own data root (FUHUA_SYSTEMS_ROOT): a folder laid out like the package's (systems/…, criteria/…)
+    # whose files override or add to the shipped indicator systems and criteria; None = shipped files only
+    SYSTEMS_ROOT = None
+    # `assess run` refuses a year in which fewer than this share of the institutions due have a current
+    # self-report (override with --force and a note)
+    ASSESS_MIN_REPORT_SHARE = 0.5
     # label shown on every page while the database holds synthetic demo data
     SHOW_DEMO_BANNER = True
     # the job queue's broker: "redis://host:6379/0" in production (run `fuhua worker` processes), or

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,6 +18,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+#: request-rate limits (the login form); keyed by the client address ProxyFix restores
+limiter = Limiter(key_func=get_remote_address)
 
 MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent / "migrations"
 
@@ -26,6 +30,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
+    limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
 

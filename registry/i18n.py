@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -31,18 +32,42 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    init_filters(app)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label}
+        from registry.labels import term
+
+        return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label,
+                "term": term}
+
+
+def _local(value: datetime) -> datetime:
+    """A stored time (UTC, naive or aware) in the display time zone."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(DISPLAY_TIMEZONE))
 
 
 def fmt_date(value: Any) -> str:
-    if value is None:
+    """One date format per locale: 2020年3月5日 in Chinese, 2020-03-05 in English."""
+    if value is None or value == "":
         return "—"
-    return format_date(value, format="medium")
+    if isinstance(value, str):
+        from datetime import date
+
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, format="yyyy-MM-dd" if is_english() else "long")
 
 
 def fmt_num(value: Any, digits: int | None = None) -> str:
@@ -65,4 +90,76 @@ def label(value: Any) -> str:
     return label_for(value)
 
 
-__all__ = ["fmt_date", "fmt_num", "gettext", "label", "lazy_gettext", "select_locale", "g"]
+__all__ = ["fmt_date", "fmt_datetime", "fmt_figure", "fmt_num", "fmt_ratio", "gettext", "label", "lazy_gettext", "select_locale", "g"]
+
+
+# --- figures, dates and times as a reader expects them (Jinja filters, see init_filters) --------
+
+#: the bureau's clocks: every stored time is UTC and is shown in this zone
+DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+
+def _decimal(value: Any):  # noqa: ANN202 — Decimal | None
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def fmt_figure(value: Any, unit: str | None = None, digits: int | None = None) -> str:
+    """A figure with thousands separators and its unit: "660,544.03千元", "81.3%", "是".
+
+    Per cent values get one decimal; other figures keep the decimals they were given (at most
+    two). Text that is not a number is shown as it is.
+    """
+    from jinja2 import Undefined
+
+    if isinstance(unit, Undefined):
+        unit = None
+    if value is None or value == "" or isinstance(value, Undefined):
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, (list, tuple)):
+        return ("、" if not is_english() else ", ").join(fmt_figure(v, unit, digits) for v in value)
+    number = _decimal(value)
+    if number is None:
+        return str(value)
+    if digits is None:
+        digits = 1 if unit == "%" else min(max(-number.as_tuple().exponent, 0), 2) if number.is_finite() else 0
+    text = format_decimal(number, format="#,##0." + "0" * digits if digits else "#,##0")
+    if unit == "%":
+        return text + "%"
+    return f"{text}{unit}" if unit else text
+
+
+def fmt_ratio(value: Any) -> str:
+    """A ratio already in per cent, to one decimal: 78.5511 → "78.6%"."""
+    return fmt_figure(value, "%")
+
+
+def fmt_datetime(value: Any, seconds: bool = True) -> str:
+    """A stored UTC time in Asia/Shanghai, to the second: 2020年3月5日 14:03:09 / 2020-03-05 14:03:09."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    local = _local(value)
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{fmt_date(local.date())} {clock}"
+
+
+def init_filters(app: Flask) -> None:
+    from assessment.glossary import public_reference
+    from registry.reports.display import shown_value, typed_if_different
+
+    app.jinja_env.globals.update(shown_value=shown_value, typed_if_different=typed_if_different)
+    app.jinja_env.filters.update(figure=fmt_figure, ratio=fmt_ratio, datetime=fmt_datetime, reference=public_reference,
+                                 date=fmt_date)

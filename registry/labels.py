@@ -1,12 +1,20 @@
-"""Display labels for enum values and codes: English msgids, Chinese from the catalogue."""
+"""Display labels for enum values and codes, in the user's language, from the one glossary.
+
+The words themselves live in assessment/glossary.py (shared with the engine and the importers);
+this module picks the column for the current locale: the request's (Flask-Babel) inside a request,
+else the CLI's (LANG=en* → English, Chinese otherwise).
+"""
 
 from __future__ import annotations
 
 import enum
+import os
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask import has_request_context
+from flask_babel import LazyString
 
+from assessment import glossary
 from registry.models.enums import (
     CarrierType,
     EndReason,
@@ -19,76 +27,67 @@ from registry.models.enums import (
     TenancyExit,
 )
 
-LABELS: dict[Any, Any] = {
-    CarrierType.RD_INSTITUTION: _l("New-type R&D institution"),
-    CarrierType.MAKER_SPACE: _l("Maker space / pre-incubator"),
-    CarrierType.INCUBATOR: _l("Incubator"),
-    CarrierType.ACCELERATOR: _l("Accelerator"),
-    CarrierType.INDUSTRIAL_PARK: _l("Industrial park"),
-    LegalForm.ENTERPRISE: _l("Enterprise"),
-    LegalForm.PUBLIC_INSTITUTION: _l("Public institution"),
-    LegalForm.PRIVATE_NON_ENTERPRISE: _l("Private non-enterprise unit"),
-    Level.MUNICIPAL: _l("Municipal"),
-    Level.PROVINCIAL: _l("Provincial"),
-    Level.NATIONAL_CANDIDATE: _l("National candidate unit"),
-    Level.NATIONAL_FILED: _l("National-filed maker space"),
-    Level.NATIONAL: _l("National"),
-    EndReason.REVOKED: _l("Revoked"),
-    EndReason.EXPIRED: _l("Expired"),
-    EndReason.UPGRADED: _l("Upgraded"),
-    EndReason.WITHDRAWN: _l("Withdrawn"),
-    EndReason.CASCADED: _l("Ended with the higher-level status"),
-    Status.APPLICANT: _l("Applicant"),
-    Status.RECOGNISED: _l("Recognised"),
-    Status.RECTIFYING: _l("Rectifying"),
-    Status.EXITED: _l("Exited"),
-    TenancyExit.GRADUATED: _l("Graduated"),
-    TenancyExit.MOVED_ON: _l("Moved on along the chain"),
-    TenancyExit.FAILED: _l("Failed"),
-    TenancyExit.RELOCATED: _l("Relocated"),
-    GraduationCriterion.HIGH_TECH: _l("Recognised high-tech enterprise"),
-    GraduationCriterion.INVESTMENT: _l("Angel or venture investment over RMB 5 million"),
-    GraduationCriterion.REVENUE: _l("Revenue over RMB 10 million in two consecutive years"),
-    GraduationCriterion.MERGER_OR_LISTING: _l("Acquired, merged or listed"),
-    Role.ADMIN: _l("Bureau administrator"),
-    Role.REVIEWER: _l("Reviewer"),
-    Role.INSTITUTION: _l("Institution"),
-    Role.TOWN_OFFICER: _l("Town officer"),
-    Subclass.COMPREHENSIVE: _l("Comprehensive"),
-    Subclass.SPECIALISED: _l("Specialised"),
-    Subclass.TECH_INNOVATION: _l("Technology innovation"),
-    Subclass.COMMERCIALISATION: _l("Commercialisation of results"),
-    Subclass.INDUSTRY_CULTIVATION: _l("Industry cultivation"),
+#: the glossary kind of each enum of the registry
+ENUM_KINDS: dict[type[enum.Enum], str] = {
+    CarrierType: "category",
+    LegalForm: "legal_form",
+    Level: "level",
+    EndReason: "end_reason",
+    Status: "status",
+    TenancyExit: "tenancy_exit",
+    GraduationCriterion: "graduation_criterion",
+    Role: "role",
+    Subclass: "subclass",
 }
 
-#: labels of plain string codes that are not enums (grades, recommendations …)
+
+def current_locale() -> str:
+    """"en" or "zh": the request's language, or the shell's for the CLI."""
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return "en" if str(get_locale() or "").startswith("en") else "zh"
+    lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if lang.lower().startswith("en") else "zh"
+
+
+def term(kind: str, code: Any) -> str:
+    """The word for `code` of glossary `kind` in the current language ("—" when unknown)."""
+    if code is None or code == "":
+        return "—"
+    return glossary.text(kind, code, current_locale())
+
+
+def _lazy(kind: str, code: str) -> LazyString:
+    return LazyString(lambda: glossary.text(kind, code, current_locale()))
+
+
+#: enum member → its label, evaluated when shown (form choices are built before the locale is known)
+LABELS: dict[Any, Any] = {member: _lazy(kind, member.value) for enum_cls, kind in ENUM_KINDS.items()
+                          for member in enum_cls}
+
+#: labels of plain string codes that are not enums (grades, recommendations)
 CODE_LABELS: dict[str, Any] = {
-    "A": _l("A Excellent"),
-    "B": _l("B Good"),
-    "C": _l("C Pass"),
-    "D": _l("D Fail"),
-    "recognise": _l("Recognise"),
-    "do_not_recognise": _l("Do not recognise"),
-    "keep": _l("Keep"),
-    "upgrade": _l("Encourage upgrade"),
-    "rectify": _l("Rectify within a deadline"),
-    "exit": _l("Exit"),
+    **{code: _lazy("grade", code) for code in glossary.GLOSSARY["grade"]},
+    **{code: _lazy("recommendation", code) for code in glossary.GLOSSARY["recommendation"]},
 }
 
 
-def label_for(value: Any) -> str:
-    """The label of an enum member, a subclass code or a grade/recommendation code; else the value."""
+def label_for(value: Any, kind: str | None = None) -> str:
+    """The label of an enum member, or of a code (of `kind` when given); never the code itself.
+
+    A value that is not a code (a name, a number) is returned as text.
+    """
     if value is None:
         return "—"
+    if kind is not None:
+        return term(kind, value)
     if isinstance(value, enum.Enum):
-        found = LABELS.get(value)
-        return str(found) if found is not None else str(value.value)
+        found_kind = ENUM_KINDS.get(type(value))
+        return term(found_kind, value.value) if found_kind else str(value.value)
     if isinstance(value, str):
-        for enum_cls in (Subclass, Level, Status, CarrierType):
-            try:
-                return str(LABELS[enum_cls(value)])
-            except (ValueError, KeyError):
-                continue
-        if value in CODE_LABELS:
-            return str(CODE_LABELS[value])
+        found = glossary.find(value, ("subclass", "level", "status", "category", "grade", "recommendation",
+                                      "role", "legal_form", "end_reason", "tenancy_exit", "graduation_criterion"))
+        if found is not None:
+            return found.text(current_locale())
     return str(value)

@@ -6,11 +6,10 @@ PERMANENT_SESSION_LIFETIME (Flask also refuses older signed cookies), and it end
 SESSION_IDLE_TIMEOUT without a request. A cookie that was tampered with fails its signature and
 the request is anonymous.
 
-Throttling (registry.auth.operations.authenticate): an account locks after LOGIN_MAX_FAILURES
-wrong passwords for LOGIN_LOCKOUT; one client address gets at most LOGIN_IP_MAX_FAILURES
-failures (any usernames) within LOGIN_IP_WINDOW, counted in the login_failures table (shared
-by every worker). Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so remote_addr is
-the client's address.
+Throttling (registry.auth.operations): failed logins make the next attempt wait, growing per
+username and address, per address and per username; login POSTs are also rate-limited per
+address (Flask-Limiter). Behind a reverse proxy set FUHUA_TRUSTED_PROXIES (ProxyFix, in
+registry.create_app) so the address is the client's.
 """
 
 from __future__ import annotations

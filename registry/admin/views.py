@@ -12,11 +12,13 @@ from wtforms.fields.choices import SelectChoice
 
 from registry.access import admin_required
 from registry.admin import bp
+from registry.admin.audit_view import entry_views, raw_entry
 from registry.admin.forms import ActionForm, AuditFilterForm, PasswordForm, UserCreateForm, UserEditForm
 from registry.audit import AUDITED_TABLES
 from registry.auth import operations as accounts
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.labels import term
 from registry.models import AuditEntry, Institution, User
 
 #: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
@@ -157,13 +159,17 @@ def user_sessions(user_id: int):
 
 def _audit_query(form: AuditFilterForm):  # noqa: ANN202
     stmt = select(AuditEntry)
+    entry = request.args.get("entry", type=int)
+    if entry:
+        stmt = stmt.where(AuditEntry.id == entry)
     if form.table.data:
         stmt = stmt.where(AuditEntry.table_name == form.table.data)
     if form.record.data:
         stmt = stmt.where(AuditEntry.record_id == form.record.data.strip())
     if form.user.data:
         who = form.user.data.strip()
-        cond = AuditEntry.actor_label.ilike(f"%{who}%")
+        named = select(User.id).where(or_(User.display_name.ilike(f"%{who}%"), User.username.ilike(f"%{who}%")))
+        cond = or_(AuditEntry.actor_label.ilike(f"%{who}%"), AuditEntry.actor_id.in_(named))
         if who.isdigit():
             cond = or_(cond, AuditEntry.actor_id == int(who))
         stmt = stmt.where(cond)
@@ -176,7 +182,8 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
 
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.table.choices = [SelectChoice("", _("All tables"))] + [SelectChoice(t) for t in sorted(AUDITED_TABLES)]
+    form.table.choices = [SelectChoice("", _("All tables"))] + sorted(
+        (SelectChoice(t, term("table", t)) for t in AUDITED_TABLES), key=lambda c: c.label)
     form.validate()
     return form
 
@@ -185,9 +192,9 @@ def _audit_form() -> AuditFilterForm:
 @admin_required
 def audit():
     form = _audit_form()
-    page = db.paginate(_audit_query(form).order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"] * 2,
+    page = db.paginate(_audit_query(form).order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"],
                        error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, entries=entry_views(page.items))
 
 
 EXPORT_COLUMNS = ("id", "at", "actor_id", "actor_label", "action", "table_name", "record_id", "before", "after",
@@ -230,6 +237,12 @@ def audit_export():
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.xlsx"})
+    if fmt == "json":
+        import json
+
+        entries = db.session.scalars(_audit_query(form).order_by(AuditEntry.id).limit(10_000))
+        body = json.dumps([raw_entry(e) for e in entries], ensure_ascii=False, indent=1, sort_keys=True)
+        return Response(body, mimetype="application/json; charset=utf-8")
     if fmt != "csv":
         abort(404)
     buf = io.StringIO()

@@ -13,10 +13,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from assessment import IndicatorSystem, SystemNotFoundError, load_version
+from assessment import IndicatorSystem, glossary
 from assessment.outcome import expand_stored
+from registry.assessments.pinning import FileNotice, disk_notices, pinned_for_outcome
 from registry.i18n import is_english
-from registry.labels import label_for
+from registry.labels import current_locale, label_for, term
+from registry.reports.display import shown_value
 
 
 @dataclass(slots=True)
@@ -28,6 +30,7 @@ class InputView:
     unit: str | None = None
     from_registry: bool = False
     problem: str | None = None  #: "missing" | "malformed" | "out-of-range"
+    shown: str | None = None  #: the value as a reader understands it (choice label, 是/否, figure with unit)
 
 
 @dataclass(slots=True)
@@ -63,7 +66,8 @@ class Explanation:
     outcome: Mapping[str, Any]
     system_title: str
     system_line: str
-    system_changed: bool  #: the file on disk no longer has the pinned sha256 (labels may differ)
+    #: how the files on disk now differ from the pinned ones used (shown beside, never used)
+    notices: list[FileNotice]
     groups: list[GroupView]
     bonus: list[IndicatorView]
     vetoes: list[IndicatorView]
@@ -92,11 +96,8 @@ def _pick(zh: str, en: str) -> str:
 
 
 def system_for(outcome: Mapping[str, Any]) -> IndicatorSystem | None:
-    s = outcome["system"]
-    try:
-        return load_version(s["category"], int(s["version"]), s.get("subclass"))
-    except (SystemNotFoundError, ValueError):
-        return None
+    """The system exactly as the result used it (stored content), or None if it was never stored."""
+    return pinned_for_outcome(outcome)[0]
 
 
 REASONS = {"missing": "missing", "malformed": "malformed", "out-of-range": "out of the declared range"}
@@ -109,13 +110,13 @@ def reason_text(reason: str) -> str:
         return _("malformed")
     if reason == "out-of-range":
         return _("out of the declared range")
-    return reason
+    return term("input_problem", reason)
 
 
 def missing_policy_sentence(unusable: Mapping[str, str], policy: str, labels: Mapping[str, str],
                             max_score: Any = None) -> str:
     """What the indicator's missing-input policy did with unusable figures."""
-    items = "; ".join(f"{labels.get(c, c)} ({reason_text(r)})" for c, r in unusable.items())
+    items = "; ".join(f"{labels.get(c) or '—'} ({reason_text(r)})" for c, r in unusable.items())
     if policy == "zero":
         return _("Unusable figures: %(items)s. Policy “zero”: the indicator earns 0 points.", items=items)
     if policy == "exclude":
@@ -204,11 +205,12 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
     """Why this recommendation: the rule that fired and the numbers it read."""
     detail = detail or {}
     labels = labels or {}
-    level = label_for(params.get("target_level") or detail.get("target_level"))
-    unmet = ", ".join(labels.get(c, c) for c in params.get("unmet") or [])
-    years = "、".join(str(y) for y in params.get("years") or [])
+    level = label_for(params.get("target_level") or detail.get("target_level"), "level")
+    unmet = join_words(criterion_names(params, labels))
+    years = join_words(str(y) for y in params.get("years") or [])
     if rule == "veto":
-        return _("Veto item(s) triggered: %(items)s.", items=", ".join(labels.get(c, c) for c in params.get("vetoes") or []))
+        return _("Veto item(s) triggered: %(items)s.",
+                 items=join_words(labels.get(c) or "—" for c in params.get("vetoes") or []))
     if rule == "provincial-status-lost":
         return _("The provincial recognition was revoked during the year; municipal status follows it (%(reference)s).",
                  reference=params.get("reference") or "—")
@@ -226,7 +228,9 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  grade=params.get("grade"))
     if rule == "meets-next-level":
         return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
-                 level=level, criteria=params.get("criteria"), version=params.get("criteria_version"))
+                 level=level, criteria=glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"),
+                                                               current_locale()),
+                 version=params.get("criteria_version"))
     if rule == "nearly-meets-next-level":
         return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
                  unmet=unmet, level=level, shortfall=_pct(params.get("max_shortfall")), max_unmet=params.get("max_unmet"))
@@ -243,7 +247,31 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
         return _("No recommendation: the assessment is incomplete (figures are missing where the policy is “error”).")
     if rule == "no-criteria":
         return _("No recommendation: no recognition criteria for %(level)s are on file.", level=level)
-    return _("Recommendation %(kind)s (rule %(rule)s).", kind=label_for(kind), rule=rule or "—")
+    return _("Recommendation %(kind)s (rule %(rule)s).", kind=label_for(kind, "recommendation"),
+             rule=term("recommendation_rule", rule))
+
+
+def system_name(ref: Mapping[str, Any]) -> str:
+    """"孵化器·综合" for a stored system reference, rather than its file path."""
+    name = term("category", ref.get("category"))
+    return f"{name}·{term('subclass', ref['subclass'])}" if ref.get("subclass") else name
+
+
+def join_words(words: Any) -> str:
+    """A list in running text: 、 between Chinese words, a comma between English ones."""
+    return (", " if current_locale() == "en" else "、").join(str(w) for w in words)
+
+
+def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """The labels of the unmet criteria a recommendation names (codes of the pinned criteria set)."""
+    code, version = params.get("criteria"), params.get("criteria_version")
+    names = []
+    for c in params.get("unmet") or []:
+        if code:
+            names.append(glossary.criterion_label(code, c, version, current_locale()))
+        else:
+            names.append(labels.get(c) or "—")
+    return names
 
 
 def _pct(share: Any) -> str:
@@ -267,8 +295,9 @@ def quota_sentence(quota: Mapping[str, Any] | None, before: Any = None) -> str |
              demote_to=quota.get("demote_to"), **common)
 
 
-def gap_sentence(row: Mapping[str, Any]) -> str:
-    """One criterion of a gap list."""
+def gap_sentence(row: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """One criterion of a gap list (`labels`: input code → label, for the missing figures)."""
+    labels = labels or {}
     label = _pick(row.get("label", ""), row.get("label_en", ""))
     if row.get("alternatives"):
         return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
@@ -282,7 +311,7 @@ def gap_sentence(row: Mapping[str, Any]) -> str:
     if row.get("zero_denominator"):
         text += " " + _("(nothing to divide by)")
     if row.get("missing"):
-        text += " " + _("(figures missing: %(codes)s)", codes=", ".join(row["missing"]))
+        text += " " + _("(figures missing: %(codes)s)", codes=join_words(labels.get(c) or "—" for c in row["missing"]))
     return text
 
 
@@ -300,10 +329,12 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
     """Everything the explanation page and the CLI show, as sentences in the current locale.
 
     Takes a stored outcome in either form: a compact one gets its parameters re-joined from the
-    pinned system and criteria files (expand_stored) first.
+    pinned system and criteria files (expand_stored) first. Labels, bands and clauses come from
+    the stored content of the files the result used; the files on disk only feed the notices.
     """
-    system = system_for(outcome)
-    outcome = expand_stored(outcome, system) if system is not None else expand_stored(outcome)
+    system, criteria = pinned_for_outcome(outcome)
+    notices = disk_notices(outcome, system, criteria)
+    outcome = expand_stored(outcome, system, criteria)
     s = outcome["system"]
     nodes: dict[str, Mapping[str, Any]] = {}
     _walk(outcome["trace"], nodes)
@@ -323,14 +354,14 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         inputs = []
         for i in node.get("inputs") or []:
             d = decls.get(i["code"])
-            inputs.append(InputView(i["code"], input_labels.get(i["code"], i["code"]), i.get("value"), i.get("source"),
+            inputs.append(InputView(i["code"], input_labels.get(i["code"]) or "—", i.get("value"), i.get("source"),
                                     d.unit if d else None, (i.get("source") or "").startswith("registry"),
-                                    unusable.get(i["code"])))
+                                    unusable.get(i["code"]), shown_value(d, i.get("value")) if d else None))
         status = ("scored" if not unusable else {"zero": "zeroed", "exclude": "excluded"}.get(policy, "unscored"))
         return IndicatorView(
-            code=node["code"], label=ind_labels.get(node["code"], node["code"]), group=str(params.get("group", "")),
+            code=node["code"], label=ind_labels.get(node["code"]) or "—", group=str(params.get("group", "")),
             rule=node.get("rule") or "", weight=params.get("weight"), points=node.get("value"), status=status,
-            provisional=bool(params.get("provisional")), reference=meta.reference if meta else "",
+            provisional=bool(params.get("provisional")), reference=glossary.public_reference(meta.reference) if meta else "",
             unit=meta.unit if meta else None, parameters=params, detail=detail, inputs=inputs,
             sentence="" if unusable else rule_sentence(node.get("rule") or "", params, detail, node.get("value"),
                                                        meta.unit if meta else None),
@@ -380,16 +411,16 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
     gaps = rec.get("gaps")
     return Explanation(
         outcome=outcome,
-        system_title=_pick(system.title, system.title_en) if system else s["source"],
+        system_title=_pick(system.title, system.title_en) if system else system_name(s),
         system_line=_("System %(source)s, version %(version)s, sha256 %(sha)s%(provisional)s",
-                      source=s["source"], version=s["version"], sha=s["sha256"],
+                      source=system_name(s), version=s["version"], sha=s["sha256"],
                       provisional=(" · " + _("provisional")) if s.get("provisional") else ""),
-        system_changed=system is not None and system.sha256 != s["sha256"],
+        notices=notices,
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
                                                         rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
-        gaps=gaps, gap_sentences=[(r, gap_sentence(r)) for r in (gaps or {}).get("rows", [])],
+        gaps=gaps, gap_sentences=[(r, gap_sentence(r, input_labels)) for r in (gaps or {}).get("rows", [])],
         missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
                  for m in outcome.get("missing", [])],
         history=list((outcome.get("registry") or {}).get("history", [])),
@@ -413,8 +444,7 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
         lines.append(institution)
     lines.append(e.system_title)
     lines.append(e.system_line)
-    if e.system_changed:
-        lines.append(_("Warning: the system file has changed since this result was computed (sha256 differs)."))
+    lines.extend(notice_lines(e.notices))
     st = o.get("standing") or {}
     lines.append(_("Standing") + ": " + " · ".join(filter(None, [
         label_for(st.get("status")), label_for(st.get("level")) if st.get("level") else _("no recognition in force"),
@@ -472,3 +502,77 @@ def _params_text(params: Mapping[str, Any]) -> str:
             v = " / ".join(f"≥{b['min']}→{b['points']}" for b in v)
         parts.append(f"{k}={_num(v)}")
     return "; ".join(parts) or "—"
+
+
+# --- the files on disk now (notices beside a stored result) -------------------------------------
+
+def _field_label(name: str) -> str:
+    labels = {
+        "bands": _("bands"), "weight": _("weight"), "min": _("minimum"), "floor": _("floor"), "target": _("target"),
+        "required": _("required"), "op": _("comparison"), "measure": _("measure"), "inputs": _("figures read"),
+        "label": _("label"), "reference": _("source clause"), "provisional": _("provisional"), "missing": _("missing-figure policy"),
+        "rule": _("rule"), "group": _("group"), "unit": _("unit"), "per_item": _("points per item"), "expect": _("expected answer"),
+        "numerator": _("numerator"), "denominator": _("denominator"), "scale": _("scale"), "relief": _("hardship relief"),
+        "grades": _("grade bands"), "quota": _("grade quota"), "title": _("title"), "max_score": _("maximum score"),
+        "bonus_cap": _("bonus cap"), "version": _("version"), "level": _("level"), "hardship_relief": _("hardship relief"),
+        "consecutive_fails": _("consecutive fails before exit"), "consecutive_unreported": _("unreported years before exit"),
+        "rectify_deadline_months": _("rectification deadline (months)"), "type": _("type"), "max": _("maximum"),
+        "decimals": _("decimals"), "source": _("source"), "added": _("added"), "removed": _("removed"),
+    }
+    return labels.get(name, name)
+
+
+def _value_text(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, list) and v and all(isinstance(b, Mapping) and "min" in b and "points" in b for b in v):
+        return " / ".join(f"≥{b['min']}→{b['points']}" for b in v)
+    if isinstance(v, list) and v and all(isinstance(b, Mapping) and "grade" in b for b in v):
+        return ", ".join(f"{b['grade']} ≥ {b['min']}" for b in v)
+    if isinstance(v, list):
+        return ", ".join(_value_text(x) for x in v)
+    if isinstance(v, Mapping):
+        return "; ".join(f"{_field_label(k)} {_value_text(x)}" for k, x in v.items())
+    return str(v)
+
+
+def change_sentence(c: Any) -> str:
+    """One parameter change between two rule files, for people."""
+    subject = {"indicator": _("Indicator"), "group": _("Group"), "input": _("Figure"), "criterion": _("Criterion"),
+               "grades": _("Grades"), "quota": _("Quota"), "decisions": _("Decision rules"),
+               "system": _("File")}.get(c.subject, c.subject)
+    who = f"{subject} “{c.label}”" if c.label and c.subject not in ("grades", "quota", "decisions") else subject
+    if c.field in ("added", "removed"):
+        return f"{who}: {_field_label(c.field)}"
+    return f"{who} · {_field_label(c.field)}: {_value_text(c.before)} → {_value_text(c.after)}"
+
+
+def root_text(root: str | None) -> str:
+    return _("shipped with Fuhua") if root in (None, "package") else root
+
+
+def notice_sentence(n: FileNotice) -> str:
+    """What the file on disk now is, next to the one this result used."""
+    kind = _("indicator-system file") if n.kind == "system" else _("criteria file")
+    used = _("The %(kind)s this result used, %(path)s (%(root)s, sha256 %(sha)s),", kind=kind, path=n.path,
+             root=root_text(n.root), sha=n.sha256[:12])
+    if n.state == "changed":
+        return used + " " + _("has changed on disk since (now %(path)s, %(root)s, sha256 %(sha)s). The result is explained with the file as it was used.",
+                             path=n.now_path or "—", root=root_text(n.now_root), sha=(n.now_sha256 or "")[:12])
+    if n.state == "gone":
+        return used + " " + _("is no longer on disk. The result is explained with the stored copy.")
+    if n.state == "unreadable":
+        return used + " " + _("can no longer be read on disk (%(problem)s). The result is explained with the stored copy.",
+                             problem=n.problem or "—")
+    return _("The %(kind)s this result used (%(path)s, sha256 %(sha)s) was not stored with its run and no file on disk has that content: its parameters and labels cannot be shown.",
+             kind=kind, path=n.path, sha=n.sha256[:12])
+
+
+def notice_lines(notices: Sequence[FileNotice]) -> list[str]:
+    lines = []
+    for n in notices:
+        lines.append(_("Notice: %(text)s", text=notice_sentence(n)))
+        lines.extend("    · " + change_sentence(c) for c in n.changes)
+    return lines

@@ -36,11 +36,15 @@ from assessment import (
     system_versions,
 )
 from assessment.outcome import to_stored
+from assessment.rulefiles import known_criteria
+from registry.assessments.pinning import store_files_for_run
+from registry.assessments.queries import not_void
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.models import (
     AssessmentResult,
     AssessmentRun,
+    RunVoid,
     EndReason,
     Institution,
     Level,
@@ -51,6 +55,8 @@ from registry.models import (
 from registry.models.base import utcnow
 from registry.models.enums import LEVEL_RANK
 from registry.reviews.operations import reviewer_inputs_for_year
+
+N_ = str  # marks msgids for extraction (-k N_); RegistryError.render translates them
 
 #: statuses assessed in a run; exited institutions are not
 ASSESSED_STATUSES = (Status.APPLICANT, Status.RECOGNISED, Status.RECTIFYING)
@@ -140,6 +146,86 @@ def systems_in_force(year: int, category: str | None = None) -> dict[tuple[str, 
     return found
 
 
+# --- is this a year to assess? ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class YearCheck:
+    """Whether a year looks assessable: not in the future, and enough of the institutions due have reported."""
+
+    year: int
+    due: int  #: institutions the run would assess
+    reported: int  #: of them, with a current self-report of the year
+    min_share: float
+    future: bool
+
+    @property
+    def share(self) -> float:
+        return self.reported / self.due if self.due else 1.0
+
+    @property
+    def too_few_reports(self) -> bool:
+        return self.due > 0 and self.share < self.min_share
+
+    @property
+    def ok(self) -> bool:
+        return not self.future and not self.too_few_reports
+
+    def to_dict(self, forced: bool = False) -> dict[str, Any]:
+        return {"due": self.due, "reported": self.reported, "min_share": self.min_share, "forced": forced}
+
+
+def check_year(year: int, category: str | None = None, *, min_share: float, today: date | None = None) -> YearCheck:
+    """Count the institutions a run of `year` would assess and those of them with a current self-report.
+
+    The CLI and the web start of a run both ask this before writing anything (two counting queries).
+    """
+    systems = systems_in_force(year, category)
+    keys = set(systems)
+    rows = db.session.execute(
+        select(Institution.id, Institution.category, Institution.subclass)
+        .where(Institution.category.in_(sorted({c for c, _ in keys})), Institution.status.in_(ASSESSED_STATUSES))).all()
+    due = {r.id for r in rows if (_val(r.category), r.subclass) in keys}
+    reported = set(db.session.scalars(select(SelfReport.institution_id).where(
+        SelfReport.year == year, SelfReport.is_current.is_(True))))
+    return YearCheck(year, len(due), len(due & reported), float(min_share), year > (today or date.today()).year)
+
+
+class YearNotAssessable(RegistryError):
+    """The year is in the future, or too few of the institutions due have reported (counts listed)."""
+
+    def __init__(self, check: YearCheck, *, forced_without_note: bool = False) -> None:
+        if check.future:
+            super().__init__("year", N_("%(value)s has not ended yet: a run may assess at most the current year."),
+                             check.year)
+        elif forced_without_note:
+            super().__init__("note", N_("Forcing a run of %(value)s needs a note saying why."), check.year)
+        else:
+            super().__init__(
+                "year", N_("Only %(reported)s of the %(due)s institutions due for %(value)s have a current self-report "
+                           "(%(share)s%%; at least %(min)s%% are needed). Check the year, or force the run with a note."),
+                check.year, reported=check.reported, due=check.due, share=round(check.share * 100, 1),
+                min=round(check.min_share * 100, 1))
+        self.check = check
+
+
+def void_run(run: AssessmentRun, reason: str, *, by: Any = None, label: str | None = None) -> RunVoid:
+    """Void a run: it and its results stay unchanged, but leave the default views, history rules and decisions.
+
+    Flushes, never commits; the void row is audited like every registry change.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistryError("reason", N_("Give the reason for voiding the run."))
+    if run.void is not None:
+        raise RegistryError("run", N_("Run #%(value)s is already void."), run.id)
+    void = RunVoid(run_id=run.id, reason=reason, voided_by_id=getattr(by, "id", None),
+                   voided_by_label=(label or getattr(by, "username", None) or cli_label())[:120])
+    db.session.add(void)
+    db.session.flush()
+    db.session.refresh(run)
+    return void
+
+
 # --- bulk reads -------------------------------------------------------------------------------
 
 def load_facts(year: int, categories: Iterable[str], ids: Iterable[int] | None = None) -> dict[int, InstitutionFacts]:
@@ -208,6 +294,7 @@ def load_history(year: int, ids: set[int], facts: Mapping[int, InstitutionFacts]
 
     A year counts when a result or a current self-report exists for it, or when the institution
     held a recognition on 31 December of it (so it had to report: no report = unreported year).
+    Results of voided runs are not read.
     Years before the registry holds any self-report at all are not counted as unreported: the
     figures of those years were never collected here.
     """
@@ -215,7 +302,7 @@ def load_history(year: int, ids: set[int], facts: Mapping[int, InstitutionFacts]
     data_from = db.session.scalar(select(func.min(SelfReport.year))) or year
     latest = (select(AssessmentResult.institution_id, AssessmentResult.year,
                      func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year >= first, AssessmentResult.year < year)
+              .where(AssessmentResult.year >= first, AssessmentResult.year < year, not_void())
               .group_by(AssessmentResult.institution_id, AssessmentResult.year).subquery())
     grades: dict[tuple[int, int], str | None] = {}
     for inst_id, y, grade in db.session.execute(
@@ -350,11 +437,25 @@ def cli_label() -> str:
 
 
 def run_assessment(year: int, *, category: str | None = None, started_by: Any = None, label: str | None = None,
-                   note: str | None = None, progress: Callable[[int, str], Any] | None = None) -> RunSummary:
+                   note: str | None = None, progress: Callable[[int, str], Any] | None = None,
+                   min_share: float | None = None, force: bool = False) -> RunSummary:
     """Assess every applicant, recognised and rectifying institution of the year's assessable categories.
 
-    Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force.
+    Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force, and
+    YearNotAssessable for a future year or when fewer than `min_share` (default: the app's
+    ASSESS_MIN_REPORT_SHARE) of the institutions due have reported, unless `force` with a `note`.
     """
+    if min_share is None:
+        from flask import current_app
+
+        min_share = float(current_app.config.get("ASSESS_MIN_REPORT_SHARE", 0.5))
+    check = check_year(year, category, min_share=min_share)
+    if check.future:
+        raise YearNotAssessable(check)
+    if not check.ok and not force:
+        raise YearNotAssessable(check)
+    if force and not check.ok and not (note or "").strip():
+        raise YearNotAssessable(check, forced_without_note=True)
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
     clock, cpu_clock = time.perf_counter(), time.process_time()
@@ -401,9 +502,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     run = AssessmentRun(year=year, category=category, started_by_id=getattr(started_by, "id", None),
                         started_by_label=label or (None if started_by is not None else cli_label()),
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
-                        note=(note or "").strip() or None, finished_at=utcnow())
+                        note=(note or "").strip() or None, finished_at=utcnow(),
+                        year_check=check.to_dict(forced=force and not check.ok))
     db.session.add(run)
     db.session.flush()
+    store_files_for_run(run, {s.source: s for s in systems.values() if s.source in used}.values(), _criteria_used(outcomes))
 
     by_grade: dict[str | None, int] = defaultdict(int)
     by_rec: dict[str | None, int] = defaultdict(int)
@@ -430,6 +533,19 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     timings["store"] = time.perf_counter() - clock
     cpu["store"] = time.process_time() - cpu_clock
     return RunSummary(run, dict(by_grade), dict(by_rec), incomplete, dict(skipped), timings, cpu)
+
+
+def _criteria_used(outcomes: Iterable[tuple[InstitutionFacts, Outcome]]) -> list[Any]:
+    """The criteria sets the outcomes' gap lists were checked against, each once (as parsed for this run)."""
+    found: dict[str, Any] = {}
+    for _f, o in outcomes:
+        gaps = o.recommendation.gaps if o.recommendation is not None else None
+        if gaps is not None and gaps.sha256 not in found:
+            crit = known_criteria(gaps.sha256)
+            if crit is None:
+                raise RuntimeError(f"criteria {gaps.source} ({gaps.sha256[:12]}) used by the run are not loaded")
+            found[gaps.sha256] = crit
+    return list(found.values())
 
 
 def store_results(rows: Iterable[dict[str, Any]]) -> None:

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import undefer
 
-from assessment.outcome import expand_stored
 from registry.extensions import db
-from registry.models import AssessmentResult, AssessmentRun, Institution
+from registry.models import AssessmentResult, AssessmentRun, Institution, RunVoid, SelfReport
 
 GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
 
 
-def run_counts(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """run id → {grade or "none": count} in one query."""
+def run_counts(run_ids: Sequence[int], scope: ColumnElement[bool] | None = None) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count} in one query; `scope` (registry.access.scoped) limits what is counted."""
     out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
     if not run_ids:
         return out
     for rid, grade, n in db.session.execute(
             select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
-            .where(AssessmentResult.run_id.in_(run_ids)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+            .where(AssessmentResult.run_id.in_(run_ids), *_scope(scope)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
         out[rid][grade or "none"] = n
     return out
 
@@ -39,8 +37,14 @@ def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
     return counts
 
 
+def _scope(scope: ColumnElement[bool] | None) -> tuple[ColumnElement[bool], ...]:
+    """The where-clause of registry.access.scoped(AssessmentResult.institution_id), if any."""
+    return () if scope is None else (scope,)
+
+
 def _filtered(stmt: Any, *, grade: str | None = None, recommendation: str | None = None,
-              category: str | None = None) -> Any:
+              category: str | None = None, scope: ColumnElement[bool] | None = None) -> Any:
+    stmt = stmt.where(*_scope(scope))
     if grade == "none":
         stmt = stmt.where(AssessmentResult.grade.is_(None))
     elif grade:
@@ -74,19 +78,39 @@ def run_results(run_id: int, *, sort: str = "score", desc: bool = True, page: in
     return [(r[0], r[1]) for r in rows], total
 
 
+def not_void() -> Any:
+    """SQL condition on AssessmentResult: its run has not been voided."""
+    return AssessmentResult.run_id.not_in(select(RunVoid.run_id))
+
+
 def latest_runs_by_year(institution_id: int) -> list[AssessmentResult]:
-    """The institution's result from the latest run of each year (newest year first)."""
+    """The institution's result from the latest non-void run of each year (newest year first)."""
     latest = (select(AssessmentResult.year, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.institution_id == institution_id).group_by(AssessmentResult.year).subquery())
+              .where(AssessmentResult.institution_id == institution_id, not_void())
+              .group_by(AssessmentResult.year).subquery())
     return list(db.session.scalars(
         select(AssessmentResult).join(latest, (latest.c.year == AssessmentResult.year) & (latest.c.run_id == AssessmentResult.run_id))
         .where(AssessmentResult.institution_id == institution_id).order_by(AssessmentResult.year.desc())))
 
 
-def latest_results_for_year(year: int) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest run of `year` that assessed it."""
+def default_year() -> int | None:
+    """The latest year that has a non-void run and self-reports (a mistyped future year has neither)."""
+    reported = select(SelfReport.year).where(SelfReport.is_current.is_(True)).distinct()
+    return db.session.scalar(select(func.max(AssessmentRun.year)).where(
+        AssessmentRun.id.not_in(select(RunVoid.run_id)), AssessmentRun.year.in_(reported)))
+
+
+def assessed_years() -> list[int]:
+    """Years with at least one non-void run, newest first."""
+    return list(db.session.scalars(select(AssessmentRun.year).distinct()
+                                   .where(AssessmentRun.id.not_in(select(RunVoid.run_id)))
+                                   .order_by(AssessmentRun.year.desc())))
+
+
+def latest_results_for_year(year: int, scope: ColumnElement[bool] | None = None) -> list[tuple[AssessmentResult, Institution]]:
+    """Each institution's result from the latest non-void run of `year` that assessed it (within `scope`)."""
     latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year).group_by(AssessmentResult.institution_id).subquery())
+              .where(AssessmentResult.year == year, not_void(), *_scope(scope)).group_by(AssessmentResult.institution_id).subquery())
     rows = db.session.execute(
         select(AssessmentResult, Institution)
         .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
@@ -103,90 +127,10 @@ def result_with_outcome(result_id: int) -> AssessmentResult | None:
 
 
 def institution_result(year: int, institution_id: int, run_id: int | None = None) -> AssessmentResult | None:
+    """The result of `run_id`, or by default of the latest non-void run of the year."""
     stmt = select(AssessmentResult).where(AssessmentResult.year == year, AssessmentResult.institution_id == institution_id)
     if run_id is not None:
         stmt = stmt.where(AssessmentResult.run_id == run_id)
+    else:
+        stmt = stmt.where(not_void())
     return db.session.scalar(stmt.options(undefer(AssessmentResult.outcome)).order_by(AssessmentResult.run_id.desc()).limit(1))
-
-
-# --- comparing two runs -----------------------------------------------------------------------
-
-@dataclass(slots=True)
-class Change:
-    institution_id: int
-    uscc: str
-    name: str
-    grade: tuple[str | None, str | None]
-    recommendation: tuple[str | None, str | None]
-    rule: tuple[str | None, str | None]
-    system: tuple[str, str] | None = None  #: "version (sha…)" before/after when it changed
-    indicators: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, points a, points b)
-    inputs: list[tuple[str, Any, Any]] = field(default_factory=list)  #: (code, value a, value b)
-    result_ids: tuple[int | None, int | None] = (None, None)
-
-
-@dataclass(slots=True)
-class Comparison:
-    a: AssessmentRun
-    b: AssessmentRun
-    changes: list[Change]
-    only_a: list[tuple[int, str, str]]
-    only_b: list[tuple[int, str, str]]
-    unchanged: int
-
-
-def _light(run_id: int) -> dict[int, tuple[Any, ...]]:
-    return {r.institution_id: r for r in db.session.execute(
-        select(AssessmentResult.institution_id, AssessmentResult.id, AssessmentResult.grade,
-               AssessmentResult.recommendation, AssessmentResult.recommendation_rule, AssessmentResult.system_version,
-               AssessmentResult.system_sha256, Institution.uscc, Institution.name)
-        .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.run_id == run_id))}
-
-
-def _inputs_of(outcome: Mapping[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def walk(n: Mapping[str, Any]) -> None:
-        for i in n.get("inputs", ()):
-            found.setdefault(i["code"], i.get("value"))
-        for c in n.get("children", ()):
-            walk(c)
-    walk(outcome.get("trace") or {})
-    return found
-
-
-def compare_runs(a: AssessmentRun, b: AssessmentRun) -> Comparison:
-    """Institutions whose grade or recommendation differs between two runs, and why.
-
-    Reads the light columns of both runs, then the stored outcomes only of the institutions that changed.
-    """
-    la, lb = _light(a.id), _light(b.id)
-    changed = []
-    unchanged = 0
-    for inst_id in sorted(set(la) & set(lb)):
-        ra, rb = la[inst_id], lb[inst_id]
-        if (ra.grade, ra.recommendation) == (rb.grade, rb.recommendation):
-            unchanged += 1
-            continue
-        changed.append(Change(inst_id, ra.uscc, ra.name, (ra.grade, rb.grade), (ra.recommendation, rb.recommendation),
-                              (ra.recommendation_rule, rb.recommendation_rule),
-                              None if ra.system_sha256 == rb.system_sha256 else
-                              (f"{ra.system_version} ({ra.system_sha256[:10]})", f"{rb.system_version} ({rb.system_sha256[:10]})"),
-                              result_ids=(ra.id, rb.id)))
-    ids = [c.result_ids[0] for c in changed] + [c.result_ids[1] for c in changed]
-    outcomes: dict[int, Mapping[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        for rid, outcome in db.session.execute(select(AssessmentResult.id, AssessmentResult.outcome)
-                                               .where(AssessmentResult.id.in_(ids[start:start + 500]))):
-            outcomes[rid] = expand_stored(outcome) if outcome else {}
-    for c in changed:
-        oa, ob = outcomes.get(c.result_ids[0]) or {}, outcomes.get(c.result_ids[1]) or {}
-        pa = {i["code"]: i["points"] for i in oa.get("indicators", [])}
-        pb = {i["code"]: i["points"] for i in ob.get("indicators", [])}
-        c.indicators = [(code, pa.get(code), pb.get(code)) for code in dict.fromkeys([*pa, *pb])
-                        if pa.get(code) != pb.get(code)]
-        ia, ib = _inputs_of(oa), _inputs_of(ob)
-        c.inputs = [(code, ia.get(code), ib.get(code)) for code in dict.fromkeys([*ia, *ib]) if ia.get(code) != ib.get(code)]
-    only = lambda x, y: [(i, x[i].uscc, x[i].name) for i in sorted(set(x) - set(y))]  # noqa: E731
-    return Comparison(a, b, changed, only(la, lb), only(lb, la), unchanged)

@@ -51,7 +51,7 @@ def start_run():
         return redirect(url_for("assessments.index"))
     try:
         job = start_assessment_run(form.year.data, category=form.category.data or None, note=form.note.data,
-                                   user=current_user)
+                                   user=current_user, force=bool(form.force.data))
     except RegistryError as exc:
         flash(exc.render(), "danger")
         return redirect(url_for("assessments.index"))

@@ -9,18 +9,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for, load_criteria
-from registry.access import get_institution_or_404, roles_required
+from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
-from registry.assessments.explain import explain, gap_sentence, recommendation_sentence
-from registry.assessments.forms import RunFilterForm
-from registry.assessments.operations import InstitutionFacts, NoSystemInForce, build_inputs, load_facts, systems_in_force
+from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
+from registry.assessments.explain import change_sentence, explain, gap_sentence, notice_sentence, recommendation_sentence
+from registry.assessments.forms import RunFilterForm, VoidRunForm
+from registry.assessments.operations import (
+    InstitutionFacts,
+    NoSystemInForce,
+    build_inputs,
+    load_facts,
+    systems_in_force,
+    void_run,
+)
+from registry.errors_domain import RegistryError
 from registry.extensions import db
-from registry.models import AssessmentRun, Institution, Role, SelfReport, User
+from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
 PER_PAGE = 50
@@ -41,7 +51,21 @@ def institution_url(institution_id: int) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"assessment_history": assessment_history, "institution_url": institution_url}
+    return {"assessment_history": assessment_history, "institution_url": institution_url,
+            "notice_sentence": notice_sentence, "change_sentence": change_sentence,
+            "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
+            "started_by_name": started_by_name}
+
+
+def started_by_name(run: AssessmentRun) -> str:
+    """Who started a run, as a name: the account's display name, or the command line's user."""
+    from flask_babel import gettext
+
+    user = db.session.get(User, run.started_by_id) if run.started_by_id else None
+    if user is not None:
+        return user.display_name or user.username
+    label = run.started_by_label or ""
+    return gettext("command line (%(who)s)", who=label[4:]) if label.startswith("cli:") else (label or "—")
 
 
 def assessment_history(institution: Institution) -> dict[str, Any]:
@@ -59,7 +83,7 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs])
+    counts = queries.run_counts([r.id for r in runs], scoped(AssessmentResult.institution_id))
     from registry.assessments.run_jobs import recent_jobs, start_form
 
     jobs = recent_jobs()
@@ -74,9 +98,10 @@ def index():
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
     form = RunFilterForm(request.args, meta={"csrf": False})
-    filters = {"grade": None, "recommendation": None, "category": None}
+    filters: dict[str, Any] = {"grade": None, "recommendation": None, "category": None}
     if form.validate():
         filters = {k: getattr(form, k).data or None for k in filters}
+    filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
     page = max(request.args.get("page", 1, type=int), 1)
@@ -85,7 +110,28 @@ def run(run_id: int):
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
-                           page=page, pages=pages, args=args, sort=sort, desc=desc)
+                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
+
+
+@bp.route("/runs/<int:run_id>/void", methods=["POST"])
+@roles_required(Role.ADMIN)
+def void(run_id: int):
+    """Void a run with a written reason (admins); the run and its results stay as they were."""
+    the_run = db.session.get(AssessmentRun, run_id) or abort(404)
+    form = VoidRunForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for voiding the run."), "danger")
+        return redirect(url_for("assessments.run", run_id=run_id))
+    try:
+        void_run(the_run, form.reason.data, by=current_user)
+    except RegistryError as exc:
+        db.session.rollback()
+        flash(exc.render(), "danger")
+        return redirect(url_for("assessments.run", run_id=run_id))
+    db.session.commit()
+    flash(_("Run #%(id)s is void. It stays stored, but no longer counts in default views, history rules or decisions.",
+            id=the_run.id), "success")
+    return redirect(url_for("assessments.run", run_id=run_id))
 
 
 @bp.route("/results/<int:result_id>")
@@ -95,15 +141,16 @@ def result(result_id: int):
     inst = get_institution_or_404(res.institution_id)
     history = queries.latest_runs_by_year(inst.id)
     return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome),
-                           report_url=report_url(res.self_report_id), history=history)
+                           report_url=report_url(res.self_report_id), history=history,
+                           run=db.session.get(AssessmentRun, res.run_id))
 
 
 @bp.route("/recommendations")
 @staff
 def recommendations():
-    years = [y for (y,) in db.session.execute(select(AssessmentRun.year).distinct().order_by(AssessmentRun.year.desc()))]
-    year = request.args.get("year", type=int) or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year)
+    years = queries.assessed_years()
+    year = request.args.get("year", type=int) or queries.default_year() or (years[0] if years else date.today().year - 1)
+    rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
     groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
     groups["none"] = []
     for res, inst in rows:
@@ -161,5 +208,5 @@ def compare():
         ra, rb = db.session.get(AssessmentRun, a), db.session.get(AssessmentRun, b)
         if ra is None or rb is None:
             abort(404)
-        cmp = queries.compare_runs(ra, rb)
+        cmp = compare_runs(ra, rb, scoped(AssessmentResult.institution_id))
     return render_template("assessments/compare.html", runs=runs, cmp=cmp, a=a, b=b)

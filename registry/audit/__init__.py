@@ -42,11 +42,12 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "uploads", "self_reports",
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
     "reporting_seasons", "filings", "work_summaries",
+    "assessment_run_voids",
 })
 
 #: columns never recorded: bookkeeping that changes on every login or save
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"failed_logins", "locked_until", "last_login_at"}),
+    "users": frozenset({"last_login_at"}),
 }
 IGNORED_EVERYWHERE = frozenset({"updated_at"})
 #: columns whose change is recorded but not their value

@@ -1,19 +1,33 @@
 """Authentication with throttling, and account management. Each write flushes, never commits.
 
-Throttling: repeated wrong passwords lock the account for a while (LOGIN_MAX_FAILURES,
-LOGIN_LOCKOUT), and one client address may fail at most LOGIN_IP_MAX_FAILURES times within
-LOGIN_IP_WINDOW whatever usernames it tries (counted in the login_failures table).
+Throttling slows guessing down without letting anyone lock an account out. Every failed login is
+kept for LOGIN_FAILURE_WINDOW in the login_failures table (shared by every worker), under the
+username tried (whether or not the account exists) and the client address. Three counts each
+allow a few free failures, then make the next attempt wait 1, 2, 4, ... seconds after the last
+failure, up to a cap (`delay_after`):
+
+- the username from this address (LOGIN_FREE_PER_ACCOUNT_ADDRESS): one guesser slows itself down;
+- this address, any usernames (LOGIN_FREE_PER_ADDRESS): password spraying;
+- the username from anywhere (LOGIN_FREE_PER_ACCOUNT, capped at LOGIN_ACCOUNT_DELAY_MAX):
+  distributed guessing. A browser that has logged into the account before carries a signed
+  "known device" cookie and is exempt from this count, so strangers cannot keep its owner out.
+
+A refusal while waiting says the same thing whether or not the account exists, and the password
+is not checked (a right password must not be confirmed during a wait). Behind a reverse proxy,
+set FUHUA_TRUSTED_PROXIES so the address is the client's, not the proxy's.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.errors_domain import RegistryError
@@ -30,19 +44,12 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class LoginRefused(Exception):
-    """Carries the reason shown to the user: 'invalid', 'locked' or 'throttled' (too many from this address)."""
+    """Carries the reason shown to the user: 'invalid', or 'wait' (for `retry_after` seconds)."""
 
-    def __init__(self, reason: str, until: datetime | None = None) -> None:
+    def __init__(self, reason: str, retry_after: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.until = until
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; we store UTC, so read them back as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
+        self.retry_after = retry_after
 
 
 def _naive_utc() -> datetime:
@@ -54,49 +61,73 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a real password")
 
 
-def ip_is_throttled(ip: str | None) -> bool:
-    """True when this address failed LOGIN_IP_MAX_FAILURES times within LOGIN_IP_WINDOW."""
-    if not ip:
-        return False
-    since = _naive_utc() - current_app.config["LOGIN_IP_WINDOW"]
-    count = db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.ip == ip, LoginFailure.at > since))
-    return count >= current_app.config["LOGIN_IP_MAX_FAILURES"]
+def delay_after(failures: int, free: int, cap: timedelta, base: timedelta = timedelta(seconds=1)) -> timedelta:
+    """How long after the last failure the next attempt must wait: nothing for the first `free`
+    failures, then `base`, twice that, four times, ... never more than `cap`.
+
+    >>> [delay_after(n, 3, timedelta(seconds=10)).seconds for n in range(2, 9)]
+    [0, 1, 2, 4, 8, 10, 10]
+    """
+    if failures < free:
+        return timedelta(0)
+    return min(base * 2 ** min(failures - free, 30), cap)
 
 
-def _record_ip_failure(ip: str | None, username: str) -> None:
-    if not ip:
-        return
+@dataclass(frozen=True)
+class _Count:
+    where: ColumnElement[bool]
+    free: int
+    cap: timedelta
+
+
+def _key(username: str) -> str:
+    return (username or "").strip().lower()[:80]
+
+
+def seconds_to_wait(username: str, ip: str | None, *, known_device: bool = False) -> int:
+    """Seconds before this username may be tried from this address again (0: now)."""
+    config = current_app.config
+    since = _naive_utc() - config["LOGIN_FAILURE_WINDOW"]
+    name, cap = _key(username), config["LOGIN_DELAY_MAX"]
+    counts = [_Count(and_(LoginFailure.username == name, LoginFailure.ip == (ip or "")),
+                     config["LOGIN_FREE_PER_ACCOUNT_ADDRESS"], cap)]
+    if ip:
+        counts.append(_Count(LoginFailure.ip == ip, config["LOGIN_FREE_PER_ADDRESS"], cap))
+    if not known_device:
+        counts.append(_Count(LoginFailure.username == name, config["LOGIN_FREE_PER_ACCOUNT"],
+                             config["LOGIN_ACCOUNT_DELAY_MAX"]))
+    now, wait = _naive_utc(), 0.0
+    for count in counts:
+        n, last = db.session.execute(select(func.count(LoginFailure.id), func.max(LoginFailure.at))
+                                     .where(count.where, LoginFailure.at > since)).one()
+        if n and last is not None:
+            until = last.replace(tzinfo=None) + delay_after(n, count.free, count.cap, config["LOGIN_DELAY_BASE"])
+            wait = max(wait, (until - now).total_seconds())
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def _record_failure(ip: str | None, username: str) -> None:
     now = _naive_utc()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - current_app.config["LOGIN_IP_WINDOW"]))
-    db.session.add(LoginFailure(ip=ip[:64], username=username[:80], at=now))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - current_app.config["LOGIN_FAILURE_WINDOW"]))
+    db.session.add(LoginFailure(ip=(ip or "")[:64], username=_key(username), at=now))
 
 
-def authenticate(username: str, password: str, ip: str | None = None) -> User:
-    """Return the user, or raise LoginRefused. Counts failures and locks after too many. Flushes."""
-    if ip_is_throttled(ip):
-        raise LoginRefused("throttled")
+def authenticate(username: str, password: str, ip: str | None = None, *, known_device: bool = False) -> User:
+    """Return the user, or raise LoginRefused (wrong credentials, or wait first). Flushes."""
     username = (username or "").strip()
+    wait = seconds_to_wait(username, ip, known_device=known_device)
+    if wait:
+        raise LoginRefused("wait", wait)
     user = db.session.scalar(select(User).where(User.username == username))
-    now = utcnow()
     if user is None:
         check_password_hash(_dummy_hash(), password)  # same work as a real check: no user enumeration by timing
-        _record_ip_failure(ip, username)
+    if user is None or not user.check_password(password) or not user.is_enabled:
+        _record_failure(ip, username)
         db.session.flush()
         raise LoginRefused("invalid")
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        raise LoginRefused("locked", locked_until)
-    if not user.is_enabled or not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-            user.failed_logins = 0
-        _record_ip_failure(ip, username)
-        db.session.flush()
-        raise LoginRefused("invalid")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == _key(username),
+                                                  LoginFailure.ip == (ip or "")))
+    user.last_login_at = utcnow()
     db.session.flush()
     return user
 
@@ -171,8 +202,7 @@ def set_password(user: User, password: str) -> None:
     _check_password(password)
     user.set_password(password)
     user.session_version += 1
-    user.failed_logins = 0
-    user.locked_until = None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == _key(user.username)))
     db.session.flush()
 
 

@@ -41,6 +41,12 @@ def http_error(error: HTTPException):  # noqa: ANN201
         description = _("Uploads are limited to %(mb)s MB.", mb=limit_mb)
     elif error.code == 400 and "CSRF" in (error.description or ""):
         description = _("The form expired or was not sent from this site. Please reload the page and try again.")
+    elif error.code == 429:
+        description = _("Please wait a minute and try again.")
+        window = getattr(getattr(getattr(error, "limit", None), "limit", None), "get_expiry", None)
+        if window is not None:  # Flask-Limiter's refusal: retry after its window
+            body, code = _render(429, description)
+            return body, code, {"Retry-After": str(window())}
     return _render(error.code, description)
 
 

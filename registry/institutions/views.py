@@ -20,7 +20,7 @@ from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from registry.access import admin_required, get_institution_or_404, institutions_query
+from registry.access import admin_required, get_institution_or_404, institution_scope, institutions_query, sees_all_institutions
 from registry.errors_domain import RegistryError
 from registry.extensions import db
 from registry.institutions import bp, operations
@@ -57,7 +57,6 @@ from registry.models import (
     Institution,
     Level,
     Recognition,
-    Role,
     Status,
     Subclass,
     Tenancy,
@@ -264,15 +263,13 @@ def detail(institution_id: int):
 @bp.route(f"/firms/<{ID}:firm_id>")
 @login_required
 def firm(firm_id: int):
-    """A firm's path along the chain. Institution accounts see only the stays at their own carrier."""
+    """A firm's path along the chain, through the carriers the user may see (a firm seen at none is a 404)."""
     found = db.get_or_404(Firm, firm_id)
-    visible = None
-    if current_user.role in (Role.INSTITUTION, Role.TOWN_OFFICER):
-        visible = institutions_query().with_only_columns(Institution.id)
-    stays = list(db.session.scalars(firm_path_select(found.id, visible)))
-    if visible is not None and not stays:
+    stays = list(db.session.scalars(firm_path_select(found.id).where(institution_scope())))
+    partial = not sees_all_institutions()
+    if partial and not stays:
         abort(404)
-    return render_template("institutions/firm.html", firm=found, stays=stays, partial=visible is not None)
+    return render_template("institutions/firm.html", firm=found, stays=stays, partial=partial)
 
 
 # ---------------------------------------------------------------------------------------------- institution forms

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -77,12 +78,37 @@ def assessment_key(year: int) -> str:
 
 
 def start_assessment_run(year: int, *, category: str | None = None, note: str | None = None, user: Any = None,
-                         label: str | None = None, retry_of: Job | None = None, enqueue: bool = True) -> Job:
-    """Queue an assessment run for `year`; refused while another run of that year is queued or running."""
-    params = {"year": int(year), "category": category or None, "note": (note or "").strip() or None}
+                         label: str | None = None, retry_of: Job | None = None, force: bool = False,
+                         enqueue: bool = True) -> Job:
+    """Queue an assessment run for `year`; refused while another run of that year is queued or running.
+
+    The year's sanity check (registry.assessments.operations.check_year: not in the future, enough
+    institutions have reported) is asked here, so a refused year is said at once on the page or in
+    the command; the run repeats it when it starts. A broken indicator system file is left for the
+    run to report, as a failed job with its message.
+    """
+    check_year_now(year, category, note=note, force=force)
+    params = {"year": int(year), "category": category or None, "note": (note or "").strip() or None,
+              "force": bool(force)}
     return start_job(ASSESSMENT_RUN, params, user=user, label=label, exclusive_key=assessment_key(year),
                      busy=(N_("An assessment run for %(year)s is already queued or running (job #%(job)s); "
                               "wait for it to finish."), {"year": year}), retry_of=retry_of, enqueue=enqueue)
+
+
+def check_year_now(year: int, category: str | None, *, note: str | None, force: bool) -> None:
+    """YearNotAssessable (or NoSystemInForce, or a category error) before anything is recorded."""
+    from assessment.errors import SystemDefinitionError
+    from registry.assessments.operations import YearNotAssessable, check_year
+
+    min_share = float(current_app.config.get("ASSESS_MIN_REPORT_SHARE", 0.5))
+    try:
+        check = check_year(year, category, min_share=min_share)
+    except SystemDefinitionError:
+        return  # the run fails with the file's name and problem, and can be retried once it is fixed
+    if check.future or (not check.ok and not force):
+        raise YearNotAssessable(check)
+    if force and not check.ok and not (note or "").strip():
+        raise YearNotAssessable(check, forced_without_note=True)
 
 
 def retry_job(job: Job, *, user: Any = None, label: str | None = None) -> Job:
@@ -92,6 +118,6 @@ def retry_job(job: Job, *, user: Any = None, label: str | None = None) -> Job:
     if job.kind == ASSESSMENT_RUN:
         p = job.params or {}
         return start_assessment_run(p["year"], category=p.get("category"), note=p.get("note"), user=user,
-                                    label=label, retry_of=job)
+                                    label=label, retry_of=job, force=bool(p.get("force")))
     return start_job(job.kind, dict(job.params or {}), user=user, label=label, retry_of=job)
 

@@ -34,7 +34,7 @@ def assessment_run(job: Job, progress: Callable[[int, str], Any]) -> dict[str, A
     user = db.session.get(User, job.started_by_id) if job.started_by_id else None
     summary = run_assessment(int(params["year"]), category=params.get("category") or None, started_by=user,
                              label=None if user is not None else job.started_by_label, note=params.get("note"),
-                             progress=progress)
+                             progress=progress, force=bool(params.get("force")))
     run = summary.run
     return {
         "run_id": run.id, "year": run.year, "result_count": run.result_count,

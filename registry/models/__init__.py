@@ -1,6 +1,6 @@
 """Every model module, imported so Alembic autogenerate and create_all see them."""
 
-from registry.models.assessments import AssessmentResult, AssessmentRun
+from registry.models.assessments import AssessmentResult, AssessmentRun, RunRuleFile, RunVoid, StoredRuleFile
 from registry.models.audit import AuditEntry, LoginFailure
 from registry.models.base import Base
 from registry.models.enums import (
@@ -27,5 +27,5 @@ __all__ = [
     "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
     "Filing", "GraduationCriterion", "Institution", "Job", "Jurisdiction", "Notification", "ReportingSeason", "WorkSummary", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
-    "Subclass", "Tenancy", "TenancyExit", "Town", "Upload", "User", "Zone",
+    "Subclass", "Tenancy", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

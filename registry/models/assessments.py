@@ -33,8 +33,69 @@ class AssessmentRun(Base):
     systems: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     result_count: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(Text)
+    #: the year check at start: {"due", "reported", "min_share", "forced"}; forced runs carry the reason in `note`
+    year_check: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     results: Mapped[list["AssessmentResult"]] = relationship(back_populates="run", lazy="raise_on_sql")
+    void: Mapped["RunVoid | None"] = relationship(back_populates="run", lazy="selectin")
+
+    @property
+    def is_void(self) -> bool:
+        return self.void is not None
+
+
+class RunVoid(Base):
+    """An admin's voiding of a run, with the written reason: the run and its results stay, unchanged,
+    but leave the default views, the multi-year rules and the decisions. Written once (audited)."""
+
+    __tablename__ = "assessment_run_voids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("assessment_runs.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: who, for commands run without an account ("cli:root@host")
+    voided_by_label: Mapped[str] = mapped_column(String(120))
+    voided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    run: Mapped[AssessmentRun] = relationship(back_populates="void")
+
+
+class StoredRuleFile(Base):
+    """The text of an indicator-system, shared-inputs or criteria file, stored the first time a run used it.
+
+    Keyed by content (see assessment.rulefiles): results name these keys, and every reading of a
+    stored result parses this text, never the file on disk, which may have changed since.
+    """
+
+    __tablename__ = "rule_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: "system" | "inputs" | "criteria"
+    kind: Mapped[str] = mapped_column(String(10))
+    #: under systems/ or criteria/ in its data root, e.g. "incubator/comprehensive/2019.toml"
+    path: Mapped[str] = mapped_column(String(300))
+    #: "package" (shipped) or the data root's folder
+    root: Mapped[str] = mapped_column(String(500))
+    #: "incubator/comprehensive" or the criteria code; None for shared inputs files
+    code: Mapped[str | None] = mapped_column(String(80))
+    version: Mapped[int | None]
+    content: Mapped[str] = deferred(mapped_column(Text))
+    #: inputs files: keys of the files included, in order
+    includes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: criteria files: [sha256, inputs_sha256] of the systems whose declarations checked them
+    declared_by: Mapped[list[list[str | None]]] = mapped_column(JSONType, default=list)
+    first_stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_runs.id"))
+
+
+class RunRuleFile(Base):
+    """Which stored rule files a run used."""
+
+    __tablename__ = "assessment_run_files"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("assessment_runs.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("rule_files.sha256"), primary_key=True)
 
 
 class AssessmentResult(Base):

@@ -46,7 +46,7 @@ class LoginFailure(Base):
     """A failed login, kept for a while to throttle guessing from one address across accounts."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_ip_at", "ip", "at"),)
+    __table_args__ = (Index("ix_login_failures_ip_at", "ip", "at"), Index("ix_login_failures_username_at", "username", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ip: Mapped[str] = mapped_column(String(64))

@@ -49,6 +49,8 @@ class SelfReport(Base):
     __tablename__ = "self_reports"
     __table_args__ = (
         UniqueConstraint("institution_id", "year", "version", name="uq_self_reports_institution_year_version"),
+        #: one upload is one version at most, however often (or simultaneously) it is confirmed
+        UniqueConstraint("upload_id", name="uq_self_reports_upload_id"),
         Index("ix_self_reports_year_current", "year", "is_current", "institution_id"),
     )
 

@@ -36,8 +36,6 @@ class User(UserMixin, TimestampMixin, Base):
     #: where notices are e-mailed (optional)
     email: Mapped[str | None] = mapped_column(String(200))
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     #: bumped on password change or forced logout; sessions carrying an older value are rejected
     session_version: Mapped[int] = mapped_column(default=1)

@@ -174,7 +174,12 @@ def accept_self_report(upload: Upload, institution: Institution, year: int, *, s
 
     The report is re-parsed from the upload's stored bytes unless the caller (the CLI, which just
     parsed those very bytes) passes it. All writes go into the caller's transaction.
+
+    The upload's row is locked first (SELECT ... FOR UPDATE on PostgreSQL) and its outcome re-read,
+    so of two simultaneous confirms the second waits, then finds it accepted; the unique upload id
+    on self_reports is the backstop where rows cannot be locked.
     """
+    db.session.refresh(upload, attribute_names=["outcome", "institution_id"], with_for_update=True)
     if upload.institution_id != institution.id:
         raise NotAcceptable("upload", N_("This upload was made for another institution."))
     if upload.outcome == "accepted":
@@ -232,32 +237,47 @@ def sees_other_carriers(user: Any) -> bool:
     return getattr(user, "role", None) in (Role.ADMIN, Role.REVIEWER)
 
 
+def _seen_by(claims: dict[str, list[queries.Claim]], viewer: Any) -> dict[str, list[queries.Claim]]:
+    """Each code's claims by carriers `viewer` may see (registry.access); None (the command line) sees all.
+
+    A code whose claimants are all hidden keeps an empty list: that someone claims it is still said.
+    """
+    if viewer is None:
+        return claims
+    from registry.access import visible_among
+
+    seen = visible_among({c.institution_id for cs in claims.values() for c in cs}, viewer)
+    return {code: [c for c in cs if c.institution_id in seen] for code, cs in claims.items()}
+
+
 def duplicate_issues(report: importers.ImportReport, institution: Institution, year: int, *,
-                     named: bool) -> list[importers.Issue]:
-    """Warnings for tenant credit codes another carrier claims for the year (named only for staff)."""
+                     named: bool, viewer: Any = None) -> list[importers.Issue]:
+    """Warnings for tenant credit codes another carrier claims for the year (named only for staff,
+    and only carriers the viewer may see)."""
     table = report.tables.get(queries.TENANTS_TABLE)
     if table is None or "uscc" not in table.values:
         return []
     located = {code: f"{table.letters['uscc']}{row}" for code, row in zip(table.values["uscc"], table.row_numbers)
                if isinstance(code, str)}
-    claims = queries.tenant_claims(year, located, institution_id=institution.id)
+    claims = _seen_by(queries.tenant_claims(year, located, institution_id=institution.id), viewer)
     out = []
     for code, cell in located.items():
         if code not in claims:
             continue
         params: dict[str, object] = {"year": year}
-        if named:
+        if named and claims[code]:
             params["others"] = "、".join(f"“{c.institution_name}”" for c in claims[code])
-        out.append(importers.Issue(reg_issues.DUPLICATE_TENANT_NAMED if named else reg_issues.DUPLICATE_TENANT,
+        out.append(importers.Issue(reg_issues.DUPLICATE_TENANT_NAMED if "others" in params else reg_issues.DUPLICATE_TENANT,
                                    sheet=table.sheet, cell=cell, field="uscc", label="统一社会信用代码", value=code,
                                    params=params, severity="warning"))
     return out
 
 
-def stored_duplicates(report_row: SelfReport) -> list[tuple[str, str | None, str | None, list[queries.Claim]]]:
-    """(code, firm name, cell, other carriers) for a stored report's tenants claimed elsewhere."""
+def stored_duplicates(report_row: SelfReport, viewer: Any = None) -> list[tuple[str, str | None, str | None, list[queries.Claim]]]:
+    """(code, firm name, cell, other carriers the viewer may see) for a stored report's tenants claimed elsewhere."""
     rows = queries.tenant_codes(report_row.tables or {})
-    claims = queries.tenant_claims(report_row.year, [r[0] for r in rows], institution_id=report_row.institution_id)
+    claims = _seen_by(queries.tenant_claims(report_row.year, [r[0] for r in rows],
+                                            institution_id=report_row.institution_id), viewer)
     return [(code, name, cell, claims[code]) for code, name, cell in rows if code in claims]
 
 

@@ -130,7 +130,7 @@ def preview(upload_id: int):  # noqa: ANN201
 def _preview(stored: Upload, institution: Institution, year: int, spec: importers.TemplateSpec,
              report: importers.ImportReport):  # noqa: ANN202
     named = operations.sees_other_carriers(current_user)
-    duplicates = operations.duplicate_issues(report, institution, year, named=named)
+    duplicates = operations.duplicate_issues(report, institution, year, named=named, viewer=current_user)
     issues = report.issues + duplicates
     last_year = queries.last_year_values(institution.id, year)
     confirm = None
@@ -183,7 +183,7 @@ def versions(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
     rows = queries.versions(institution.id, year)
     current = next((r for r in rows if r.is_current), None)
-    duplicates = operations.stored_duplicates(current) if current is not None else []
+    duplicates = operations.stored_duplicates(current, current_user) if current is not None else []
     users = {u.id: u for u in db.session.scalars(db.select(User).where(
         User.id.in_({r.submitted_by_id for r in rows if r.submitted_by_id}
                     | {u.uploaded_by_id for u in queries.uploads(institution.id, year) if u.uploaded_by_id})))}
@@ -199,14 +199,20 @@ def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
     row = queries.version(institution.id, year, number) or abort(404)
     labels: dict[str, str] = {}
+    decls: dict = {}
+    table_labels: dict[str, str] = {}
+    column_decls: dict = {}
     try:
         spec = operations.spec_for(institution, year)
+        decls = {f.code: f for f in spec.fields}
         labels = {f.code: f.label for f in spec.fields}
         table_labels = {t.code: t.label for t in spec.tables}
+        column_decls = {t.code: {c.code: c for c in t.columns} for t in spec.tables}
     except RegistryError:
-        table_labels = {}
+        pass
+    column_labels = {t: {c: d.label for c, d in cols.items()} for t, cols in column_decls.items()}
     return render_template("reports/version.html", institution=institution, year=year, report=row, labels=labels,
-                           table_labels=table_labels)
+                           table_labels=table_labels, decls=decls, column_decls=column_decls, column_labels=column_labels)
 
 
 @bp.route("/<int:institution_id>/<int:year>/diff")

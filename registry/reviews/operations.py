@@ -457,9 +457,11 @@ def reviewer_inputs_for_year(year: int, ids: Collection[int] | None = None) -> d
 
 
 def latest_result(institution: Institution, year: int) -> AssessmentResult | None:
-    """The engine's result for this institution and year from the latest run, if any."""
+    """The engine's result for this institution and year from the latest non-void run, if any."""
+    from registry.assessments.queries import not_void
+
     return db.session.scalar(select(AssessmentResult).join(AssessmentRun).where(
-        AssessmentResult.institution_id == institution.id, AssessmentResult.year == year)
+        AssessmentResult.institution_id == institution.id, AssessmentResult.year == year, not_void())
         .order_by(AssessmentRun.started_at.desc(), AssessmentRun.id.desc()).limit(1))
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -139,7 +140,7 @@ def auto_assign(round_id: int):
             flash(error.render(), "danger")
         else:
             db.session.commit()
-            flash(_("%(n)s assignments made.", n=report.created), "success")
+            flash(ngettext("%(num)s assignment made.", "%(num)s assignments made.", report.created), "success")
             if report.short:
                 names = "、".join(f"{inst.name} ({missing})" for inst, missing in report.short)
                 flash(_("Not enough eligible reviewers for: %(names)s", names=names), "warning")

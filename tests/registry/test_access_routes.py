@@ -73,6 +73,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "notifications.index": {"GET": USERS},
     "notifications.open_notice": {"POST": USERS},
     "notifications.read_all": {"POST": USERS},
+    "assessments.void": {"POST": ADMINS},
     "reports.mine": {"GET": frozenset({INSTITUTION})},
     "reports.template": {"GET": USERS},
     "reports.upload": {"GET": frozenset({ADMIN, INSTITUTION}), "POST": frozenset({ADMIN, INSTITUTION})},
@@ -278,3 +279,114 @@ def test_policy_table_has_no_stale_entries(app: Flask) -> None:
     """An entry for a route that no longer exists is a decision nobody is checking."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert sorted(set(POLICY) - endpoints) == []
+
+
+# --- what pages SHOW ---------------------------------------------------------------------------
+
+@pytest.fixture
+def exposed(app: Flask, world: World) -> dict[str, object]:
+    """The world plus rows that put out-of-scope institutions on list pages: results of the conflicted
+    and the other institution in two runs (recommendations, run pages, compare), a stay of the walk's firm
+    at the conflicted carrier (firm path), and tenants of `own`'s current report that the conflicted and
+    the other carrier host too (duplicates on the versions page). Returns extra URLs with query strings."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from registry.institutions.operations import add_tenancy, get_or_create_firm
+    from registry.models import AssessmentResult, AssessmentRun, Firm, Institution, SelfReport
+    from tests.factories import make_uscc
+    from tests.registry.test_review_fixtures import _engine_outcome
+
+    with app.app_context():
+        outcome = _engine_outcome(2020)
+        second = AssessmentRun(year=2020, category="incubator", started_by_label="test")
+        db.session.add(second)
+        db.session.flush()
+        grades = {world.run: {world.other: ("A", "upgrade"), world.conflicted: ("C", "rectify")},
+                  second.id: {world.own: ("A", "upgrade"), world.other: ("B", "keep"), world.conflicted: ("D", "exit")}}
+        for run_id, by_inst in grades.items():
+            for inst_id, (grade, rec) in by_inst.items():
+                db.session.add(AssessmentResult(run_id=run_id, institution_id=inst_id, year=2020, category="incubator",
+                                                subclass="comprehensive", system_version=2019, system_sha256="0" * 64,
+                                                score=Decimal("70"), grade=grade, recommendation=rec, outcome=outcome))
+        firm = db.session.get(Firm, world.firm)
+        conflicted, other = db.session.get(Institution, world.conflicted), db.session.get(Institution, world.other)
+        add_tenancy(conflicted, firm, entered_on=date(2015, 1, 1), exited_on=date(2018, 12, 31), exit_reason="moved_on")
+        shared = [get_or_create_firm(name=name, uscc=make_uscc()) for name in ("己在孵企业", "庚在孵企业")]
+        add_tenancy(conflicted, shared[0], entered_on=date(2019, 6, 1))
+        add_tenancy(other, shared[1], entered_on=date(2019, 6, 1))
+        report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == world.own,
+                                                            SelfReport.year == 2020))
+        report.tables = {"tenants": [{"uscc": {"value": f.uscc, "cell": f"B{3 + i}"}, "name": {"value": f.name}}
+                                     for i, f in enumerate(shared)]}
+        db.session.commit()
+        return {"urls": ["/assessments/recommendations?year=2020", f"/assessments/compare?a={world.run}&b={second.id}",
+                         f"/assessments/runs/{second.id}?sort=name", f"/assessments/runs/{world.run}?grade=C",
+                         "/institutions/?q=孵化器", "/institutions/?sort=town&dir=desc",
+                         f"/institutions/firms/{shared[0].id}", f"/institutions/firms/{shared[1].id}",
+                         "/exports/national-incubators?from=2018&to=2020&by=town&format=csv",
+                         "/exports/national-incubators?from=2018&to=2020&by=subclass&format=xlsx"]}
+
+
+def _hidden_from(world: World, role: str) -> dict[str, str]:
+    """Name or credit code → whose: what must never appear on a page `role` reads."""
+    from registry.models import Institution
+
+    if role == REVIEWER:
+        # hard conflicts: its employer and an institution run by the same operating entity. (The
+        # institution it declared a conflict with stays on its own declarations page.)
+        ids = [world.affiliation, world.conflicted]
+    elif role == INSTITUTION:
+        ids = [world.other, world.conflicted, world.affiliation]
+    else:
+        return {}
+    out = {}
+    for inst_id in ids:
+        inst = db.session.get(Institution, inst_id)
+        out[inst.name] = out[inst.uscc] = f"{inst.name} ({inst.uscc})"
+    return out
+
+
+def _text(response) -> str:  # noqa: ANN001
+    """What a person reads in the response: the page, the CSV, or every cell of an xlsx."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+                         if v is not None)
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", (ADMIN, REVIEWER, INSTITUTION))
+def test_no_page_shows_an_institution_out_of_scope(app: Flask, world: World, exposed: dict, role: str) -> None:
+    """Every page and export the role may open, read in full: no conflicted or foreign institution's
+    name or credit code appears (the walk's ids, plus list pages with filters, sorts and comparisons)."""
+    with app.app_context():
+        client = client_for(app, USERNAMES[role])
+        urls = []
+        for endpoint, method, rule in _routes(app):
+            who = POLICY[endpoint][method]
+            if method == "GET" and endpoint != "static" and (who == PUBLIC or role in who):
+                urls.append(rule.build({a: PARAMS[a](world, role)[0] for a in rule.arguments}, append_unknown=False)[1])
+        urls += [u for u in exposed["urls"] if not u.startswith(("/assessments", "/exports")) or role != INSTITUTION]
+        hidden = _hidden_from(world, role)
+        leaks, shown = [], 0
+        for url in urls:
+            response = client.get(url)
+            db.session.remove()
+            if response.status_code == 404 and url.startswith("/institutions/firms/") and role != ADMIN:
+                continue  # a firm seen only at hidden carriers does not exist for this role
+            assert response.status_code < 500 and response.status_code != 403, f"{role} GET {url}: {response.status_code}"
+            text = _text(response)
+            shown += text.count("甲孵化器")
+            leaks += [f"{role} GET {url} shows {whose}" for needle, whose in hidden.items() if needle in text]
+        assert not leaks, "\n".join(sorted(set(leaks)))
+        assert shown > 10  # the pages did show rows: the own institution appears throughout
+        if role == ADMIN:  # and the rows that are hidden from others really are on these pages
+            text = client.get("/assessments/recommendations?year=2020").get_data(as_text=True)
+            assert "丁孵化器" in text and "乙孵化器" in text

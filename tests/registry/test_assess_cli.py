@@ -124,3 +124,40 @@ def test_assess_run_for_one_category(runner, seeded):
     assert bad.exit_code == 1 and "spaceport" in bad.output
 
 
+
+
+def test_the_bureaus_data_root_overrides_and_adds_and_check_and_list_name_the_root(tmp_path: Path):
+    """FUHUA_SYSTEMS_ROOT (Config SYSTEMS_ROOT): its files override or add to the shipped ones."""
+    from assessment import data_roots, remove_data_root
+    from registry import create_app
+
+    shipped = Path(__file__).resolve().parents[2] / "assessment"
+    text = (shipped / "systems/maker_space/2020.toml").read_text(encoding="utf-8")
+    (tmp_path / "systems/maker_space").mkdir(parents=True)
+    (tmp_path / "systems/maker_space/2022.toml").write_text(text.replace("version = 2020", "version = 2022", 1),
+                                                            encoding="utf-8")
+    (tmp_path / "criteria").mkdir()
+    crit = (shipped / "criteria/incubator_municipal-2018.toml").read_text(encoding="utf-8")
+    (tmp_path / "criteria/incubator_municipal-2018.toml").write_text(crit.replace("required = 2000", "required = 2100", 1),
+                                                                     encoding="utf-8")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                      "SYSTEMS_ROOT": str(tmp_path)})
+    try:
+        assert tmp_path in data_roots()
+        runner = app.test_cli_runner()
+        check = runner.invoke(args=["systems", "check"])
+        assert check.exit_code == 0, check.output
+        lines = check.output.splitlines()
+        assert any("systems/maker_space/2022.toml" in ln and ln.endswith(str(tmp_path)) for ln in lines)
+        assert any("systems/maker_space/2020.toml" in ln and ln.endswith("shipped") for ln in lines)
+        assert any("criteria/incubator_municipal-2018.toml" in ln and ln.endswith(str(tmp_path)) for ln in lines)
+        listed = runner.invoke(args=["systems", "list", "--year", "2022"])
+        assert listed.exit_code == 0, listed.output
+        row = next(ln for ln in listed.output.splitlines() if ln.strip().startswith("maker_space"))
+        assert "system 2022" in row and str(tmp_path) in row
+        muni = next(ln for ln in listed.output.splitlines() if "incubator_municipal" in ln)
+        assert str(tmp_path) in muni
+    finally:
+        remove_data_root(tmp_path)
+    with pytest.raises(RuntimeError, match="FUHUA_SYSTEMS_ROOT"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "SYSTEMS_ROOT": str(tmp_path / "nowhere")})

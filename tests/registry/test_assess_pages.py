@@ -77,7 +77,7 @@ def test_institution_accounts_are_refused(app, assessed):
 def test_runs_list_and_menu(app, assessed, admin_client):
     page = admin_client.get("/assessments/").get_data(as_text=True)
     assert f'data-run="{assessed["run"]}"' in page
-    assert "考核批次" in page and "incubator/comprehensive 2019" in page and "<code>test</code>" in page
+    assert "考核批次" in page and "孵化器·综合 2019" in page and "<td>test</td>" in page
     assert 'href="/assessments/recommendations"' in page  # menu entry appears once the endpoint exists
 
 
@@ -118,9 +118,9 @@ def test_recommendations_are_grouped_with_their_rules(app, assessed, admin_clien
     for kind in ("recognise", "upgrade", "rectify", "exit", "keep"):
         assert f'id="rec-{kind}"' in page
     exit_section = page.split('id="rec-exit"')[1].split("</section>")[0]
-    assert "沉默孵化器" in exit_section and "consecutive-unreported" in exit_section and "连续" in exit_section
+    assert "沉默孵化器" in exit_section and "连续未报送" in exit_section and "consecutive-unreported" not in exit_section and "连续" in exit_section
     recognise = page.split('id="rec-recognise"')[1].split("</section>")[0]
-    assert "新芽孵化器" in recognise and "criteria-met" in recognise
+    assert "新芽孵化器" in recognise and "已满足认定条件" in recognise
     assert f'/assessments/results/{assessed["newcomer"][1]}' in page
 
 
@@ -132,8 +132,11 @@ def test_gap_list_page(app, assessed, admin_client):
     assert "艰苦边远地区" in page  # hardship relief noted
     from assessment import load_criteria
 
-    clauses = [c.reference for c in load_criteria("incubator_national_candidate_comprehensive", 2019).criteria]
-    assert all(c in page for c in clauses)  # each criterion's source clause
+    from assessment.glossary import public_reference
+
+    clauses = [public_reference(c.reference) for c in load_criteria("incubator_national_candidate_comprehensive", 2019).criteria]
+    assert all(c in page for c in clauses)  # each criterion's source clause, as a reader may see it
+    assert "domain.md" not in page
     assert admin_client.get(f"/assessments/gaps/{inst_id}?level=galactic").status_code == 404
 
 
@@ -150,7 +153,8 @@ def test_compare_page_shows_why(app, assessed, admin_client):
         second = run_assessment(2019, label="again").run.id
         db.session.commit()
     page = admin_client.get(f"/assessments/compare?a={assessed['run']}&b={second}").get_data(as_text=True)
-    assert "星光孵化器" in page and "<code>tenants</code>: 60 → 0" in page
+    assert "星光孵化器" in page and "数据 在孵企业数：60 → 0" in page
+    assert "<code>tenants</code>" not in page  # labels, not codes
 
 
 def test_institution_panel(app, assessed):

@@ -66,15 +66,17 @@ def test_storing_against_another_systems_file_is_refused():
         to_stored(outcome, replace(system, sha256="0" * 64))
 
 
-def test_a_changed_system_file_is_flagged_and_a_lost_one_keeps_what_was_stored():
+def test_parameters_come_only_from_the_pinned_file_never_from_another(tmp_path):
+    """A system parsed from other bytes is not used to re-join; without the pinned content nothing is joined."""
     system, outcome = _outcome(*CASES[0])
     stored = _json(to_stored(outcome, system))
-    changed = expand_stored({**stored, "system": {**stored["system"], "sha256": "f" * 64}})
-    assert (changed["parameters_joined"], changed["parameters_verified"]) == (True, False)
-    lost = expand_stored({**stored, "system": {**stored["system"], "version": 1990}})
-    assert (lost["parameters_joined"], lost["parameters_verified"]) == (False, False)
-    fund = next(n for n in _nodes(lost["trace"]) if n["code"] == "incubation_fund")
+    other = {**stored, "system": {**stored["system"], "sha256": "f" * 64}}
+    changed = expand_stored(other, system)  # the file on disk: same version, other bytes
+    assert (changed["parameters_joined"], changed["parameters_verified"]) == (False, False)
+    fund = next(n for n in _nodes(changed["trace"]) if n["code"] == "incubation_fund")
     assert fund["parameters"] == {} and fund["detail"]["matched"] == 0 and fund["value"] == "5.00"
+    same = expand_stored(stored, system)
+    assert (same["parameters_joined"], same["parameters_verified"]) == (True, True)
 
 
 def _nodes(node):

@@ -130,35 +130,7 @@ def test_log_out_everywhere_ends_other_sessions(app, session):
     assert client_for(app, "rev").get("/reviews/").status_code == 200  # a new login works
 
 
-# --- throttling -----------------------------------------------------------------------------
-
-
-def test_account_locks_after_repeated_failures(app, session):
-    make_user("reviewer", username="rev")
-    session.commit()
-    client = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert login(client, "rev", "wrong password").status_code == 401
-    response = login(client, "rev")  # the right password, but the account is locked
-    assert response.status_code == 401
-    assert "登录失败次数过多" in response.get_data(as_text=True)
-    assert _user("rev").locked_until is not None
-
-
-def test_one_address_is_throttled_across_usernames(app, session):
-    app.config["LOGIN_IP_MAX_FAILURES"] = 3
-    make_user("reviewer", username="rev")
-    session.commit()
-    client = app.test_client()
-    for name in ("alice", "bob", "carol"):
-        assert login(client, name, "guess").status_code == 401
-    response = login(client, "rev")
-    assert response.status_code == 429
-    assert "您的地址登录失败次数过多" in response.get_data(as_text=True)
-    other_address = app.test_client()
-    response = other_address.post("/auth/login", data={"username": "rev", "password": "correct horse battery"},
-                                  environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert response.status_code == 302
+# --- throttling: tests/registry/test_login_throttle.py ---------------------------------------
 
 
 # --- CSRF and cookies -----------------------------------------------------------------------

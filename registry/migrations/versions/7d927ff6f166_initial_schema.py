@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e417a161c324
+Revision ID: 7d927ff6f166
 Revises: 
-Create Date: 2026-12-02 06:13:30.747662
+Create Date: 2026-12-02 06:26:52.063403
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'e417a161c324'
+revision = '7d927ff6f166'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -66,6 +66,7 @@ def upgrade():
     )
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.create_index('ix_login_failures_ip_at', ['ip', 'at'], unique=False)
+        batch_op.create_index('ix_login_failures_username_at', ['username', 'at'], unique=False)
 
     op.create_table('towns',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -179,8 +180,6 @@ def upgrade():
     sa.Column('jurisdiction_id', sa.Integer(), nullable=True),
     sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -204,6 +203,7 @@ def upgrade():
     sa.Column('systems', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('year_check', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_assessment_runs_started_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_runs'))
     )
@@ -382,6 +382,18 @@ def upgrade():
     with op.batch_alter_table('work_summaries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_work_summaries_institution_id'), ['institution_id'], unique=False)
 
+    op.create_table('assessment_run_voids',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('voided_by_id', sa.Integer(), nullable=True),
+    sa.Column('voided_by_label', sa.String(length=120), nullable=False),
+    sa.Column('voided_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_run_voids_run_id_assessment_runs')),
+    sa.ForeignKeyConstraint(['voided_by_id'], ['users.id'], name=op.f('fk_assessment_run_voids_voided_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_run_voids')),
+    sa.UniqueConstraint('run_id', name=op.f('uq_assessment_run_voids_run_id'))
+    )
     op.create_table('review_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -408,6 +420,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_assignments_reviewer_id'), ['reviewer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_assignments_round_id'), ['round_id'], unique=False)
 
+    op.create_table('rule_files',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('root', sa.String(length=500), nullable=False),
+    sa.Column('code', sa.String(length=80), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=True),
+    sa.Column('content', sa.Text(), nullable=True),
+    sa.Column('includes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('declared_by', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('first_stored_at', sa.DateTime(), nullable=False),
+    sa.Column('first_run_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['first_run_id'], ['assessment_runs.id'], name=op.f('fk_rule_files_first_run_id_assessment_runs')),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_rule_files'))
+    )
     op.create_table('self_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
@@ -428,7 +455,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['supersedes_id'], ['self_reports.id'], name=op.f('fk_self_reports_supersedes_id_self_reports')),
     sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_self_reports_upload_id_uploads')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_self_reports')),
-    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version')
+    sa.UniqueConstraint('institution_id', 'year', 'version', name='uq_self_reports_institution_year_version'),
+    sa.UniqueConstraint('upload_id', name='uq_self_reports_upload_id')
     )
     with op.batch_alter_table('self_reports', schema=None) as batch_op:
         batch_op.create_index('ix_self_reports_year_current', ['year', 'is_current', 'institution_id'], unique=False)
@@ -460,6 +488,13 @@ def upgrade():
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
 
+    op.create_table('assessment_run_files',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_run_files_run_id_assessment_runs')),
+    sa.ForeignKeyConstraint(['sha256'], ['rule_files.sha256'], name=op.f('fk_assessment_run_files_sha256_rule_files')),
+    sa.PrimaryKeyConstraint('run_id', 'sha256', name=op.f('pk_assessment_run_files'))
+    )
     op.create_table('filings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('season_id', sa.Integer(), nullable=False),
@@ -565,6 +600,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_filings_institution_id'))
 
     op.drop_table('filings')
+    op.drop_table('assessment_run_files')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
@@ -574,12 +610,14 @@ def downgrade():
         batch_op.drop_index('ix_self_reports_year_current')
 
     op.drop_table('self_reports')
+    op.drop_table('rule_files')
     with op.batch_alter_table('review_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_assignments_round_id'))
         batch_op.drop_index(batch_op.f('ix_review_assignments_reviewer_id'))
         batch_op.drop_index(batch_op.f('ix_review_assignments_institution_id'))
 
     op.drop_table('review_assignments')
+    op.drop_table('assessment_run_voids')
     with op.batch_alter_table('work_summaries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_work_summaries_institution_id'))
 
@@ -636,6 +674,7 @@ def downgrade():
     op.drop_table('zones')
     op.drop_table('towns')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failures_username_at')
         batch_op.drop_index('ix_login_failures_ip_at')
 
     op.drop_table('login_failures')
