@@ -63,8 +63,8 @@ def prepare(url: str) -> dict[str, object]:
                              {"s": season, "ids": list(extra)})
                 ids = list(ids) + list(extra)
             conn.execute(text(
-                "INSERT INTO users (username, password_hash, role, institution_id, is_enabled, failed_logins, "
-                "session_version, created_at, updated_at) VALUES (:u, :p, 'institution', :i, true, 0, 1, now(), now())"),
+                "INSERT INTO users (username, password_hash, role, institution_id, is_enabled, "
+                "session_version, created_at, updated_at) VALUES (:u, :p, 'institution', :i, true, 1, now(), now())"),
                 [{"u": f"bench-{i}", "p": pw, "i": i} for i in ids])
         officer = conn.execute(text(
             "SELECT u.username FROM users u JOIN jurisdictions j ON j.id = u.jurisdiction_id JOIN institutions i "

@@ -84,7 +84,8 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
     demo_institution = db.session.scalar(select(User.institution_id).where(User.username == "institution"))
     seasoned = simulate_season(max(shape.figure_years), list(CATEGORIES), seed, demo_institution, summary.notes)
     counts["filings"] = sum(seasoned.values())
-    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users")
+    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users", "filings",
+              "work_summaries")
     analyze(loaded)
     db.session.commit()
     vacuum_analyze(loaded)

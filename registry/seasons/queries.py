@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from registry.access import visible_institution_ids
+from registry.access import scoped
 from registry.extensions import db
 from registry.models import Filing, Institution, ReportingSeason, Town
 from registry.models.seasons import SUBMITTED
@@ -31,7 +31,7 @@ def _display_state():  # noqa: ANN202
 def scoped_filings(season: ReportingSeason, user: Any = None) -> Select:
     """The season's filings of institutions the user may see (a town officer: its towns only)."""
     return (select(Filing).join(Institution, Institution.id == Filing.institution_id)
-            .where(Filing.season_id == season.id, Filing.institution_id.in_(visible_institution_ids(user))))
+            .where(Filing.season_id == season.id, scoped(Filing.institution_id, user)))
 
 
 def _filtered(stmt: Select, f: TrackerFilter) -> Select:
@@ -48,43 +48,50 @@ def _filtered(stmt: Select, f: TrackerFilter) -> Select:
 
 
 def tracker_rows(season: ReportingSeason, f: TrackerFilter, *, page: int = 1, per_page: int | None = 50,
-                 user: Any = None) -> tuple[list[Any], int]:
-    """(rows, total) of the filtered list; rows carry the institution's name, code, town and the state."""
+                 user: Any = None, total: int | None = None) -> tuple[list[Any], int]:
+    """(rows, total) of the filtered list; rows carry the institution's name, code, town and the state.
+    `total` may be passed when the caller already counted (the unfiltered list: the sum of the state counts)."""
     base = _filtered(scoped_filings(season, user), f)
-    total = db.session.scalar(base.with_only_columns(func.count(Filing.id)).order_by(None))
+    if total is None:
+        total = db.session.scalar(base.with_only_columns(func.count(Filing.id)).order_by(None))
     stmt = (base.with_only_columns(
         Filing.id, Filing.institution_id, Institution.name, Institution.uscc, Institution.category,
         Town.name.label("town"), Filing.state, Filing.is_late, _display_state().label("shown"),
         Filing.submitted_at, Filing.town_comment, Filing.city_decision, Filing.reopened_until)
         .join(Town, Town.id == Institution.town_id)
-        .order_by(Town.sort_order, Institution.name, Filing.id))
+        # in the order institutions were registered: the (season, institution) index gives a page without
+        # sorting the season's 15,000 filings (filter by town or state to narrow it)
+        .order_by(Filing.institution_id))
     if per_page is not None:
         stmt = stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)
     return list(db.session.execute(stmt).all()), total or 0
 
 
-def state_counts(season: ReportingSeason, user: Any = None) -> dict[str, int]:
+def town_state_counts(season: ReportingSeason, user: Any = None) -> tuple[dict[str, int], list[tuple[int, str, dict[str, int], int]]]:
+    """Counts per state, and per town (id, name, counts per state, total) in the bureau's order of towns:
+    one grouped scan of the season's filings."""
     shown = _display_state().label("shown")
-    rows = db.session.execute(scoped_filings(season, user).with_only_columns(shown, func.count(Filing.id))
-                              .group_by(shown)).all()
-    counts = dict.fromkeys(TRACKER_STATES, 0)
-    counts.update({s: n for s, n in rows})
-    return counts
+    rows = db.session.execute(
+        scoped_filings(season, user).with_only_columns(Institution.town_id, shown, func.count(Filing.id))
+        .group_by(Institution.town_id, shown)).all()
+    towns = dict((t.id, (t.name, t.sort_order)) for t in db.session.execute(select(Town.id, Town.name, Town.sort_order)))
+    totals = dict.fromkeys(TRACKER_STATES, 0)
+    out: dict[int, tuple[int, str, dict[str, int], int]] = {}
+    for town_id, state, n in rows:
+        totals[state] = totals.get(state, 0) + n
+        tid, tname, counts, total = out.get(town_id, (town_id, towns.get(town_id, ("", 0))[0],
+                                                        dict.fromkeys(TRACKER_STATES, 0), 0))
+        counts[state] = counts.get(state, 0) + n
+        out[town_id] = (tid, tname, counts, total + n)
+    return totals, sorted(out.values(), key=lambda t: towns.get(t[0], ("", 0))[1])
+
+
+def state_counts(season: ReportingSeason, user: Any = None) -> dict[str, int]:
+    return town_state_counts(season, user)[0]
 
 
 def town_counts(season: ReportingSeason, user: Any = None) -> list[tuple[int, str, dict[str, int], int]]:
-    """Per town: (town id, name, counts per state, total), in the bureau's order of towns."""
-    shown = _display_state().label("shown")
-    rows = db.session.execute(
-        scoped_filings(season, user).with_only_columns(Town.id, Town.name, Town.sort_order, shown, func.count(Filing.id))
-        .join(Town, Town.id == Institution.town_id)
-        .group_by(Town.id, Town.name, Town.sort_order, shown).order_by(Town.sort_order)).all()
-    out: dict[int, tuple[int, str, dict[str, int], int]] = {}
-    for town_id, name, _order, state, n in rows:
-        tid, tname, counts, total = out.get(town_id, (town_id, name, dict.fromkeys(TRACKER_STATES, 0), 0))
-        counts[state] = counts.get(state, 0) + n
-        out[town_id] = (tid, tname, counts, total + n)
-    return list(out.values())
+    return town_state_counts(season, user)[1]
 
 
 def not_submitted_institution_ids(season: ReportingSeason) -> list[int]:

@@ -125,12 +125,14 @@ def tracker(season_id: int):  # noqa: ANN201
     season = db.get_or_404(ReportingSeason, season_id)
     f = _filters()
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.tracker_rows(season, f, page=page, per_page=PER_PAGE)
-    towns = queries.town_counts(season)
+    counts, towns = queries.town_state_counts(season)
+    unfiltered = f == queries.TrackerFilter()
+    rows, total = queries.tracker_rows(season, f, page=page, per_page=PER_PAGE,
+                                       total=sum(counts.values()) if unfiltered else None)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("seasons/tracker.html", season=season, rows=rows, total=total, f=f, page=page, pages=pages,
-                           args=args, counts=queries.state_counts(season), towns=towns, states=queries.TRACKER_STATES,
+                           args=args, counts=counts, towns=towns, states=queries.TRACKER_STATES,
                            categories=[(c, label_for(c)) for c in season.categories], today=operations.today())
 
 
