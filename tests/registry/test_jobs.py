@@ -136,7 +136,8 @@ def test_a_bad_system_file_fails_the_run_cleanly_and_it_can_be_retried(app, clie
     client.post(f"/assessments/jobs/{job.id}/retry")
     with app.app_context():
         retry = db.session.scalar(select(Job).where(Job.retry_of_id == job.id))
-        assert retry.status == "succeeded" and retry.params == {"year": 2021, "category": "maker_space", "note": None}
+        assert retry.status == "succeeded" and retry.params == {"year": 2021, "category": "maker_space", "note": None,
+                                                                "force": False}
     assert _counts(app) == (1, 1)
 
 
