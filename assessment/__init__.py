@@ -22,13 +22,14 @@ from assessment.criteria import (
 )
 from assessment.decisions import apply_quota
 from assessment.diff import RuleChange, diff_criteria, diff_systems
-from assessment.engine import evaluate
+from assessment.engine import decide, evaluate
 from assessment.errors import AssessmentError, MissingInputError, SystemDefinitionError, SystemNotFoundError
 from assessment.inputs import Choice, ConsistencyCheck, InputDecl, InputSet, TableDecl
 from assessment.rulefiles import PACKAGE_ROOT, PinnedFileError, RuleFile
 from assessment.outcome import IndicatorResult, MissingInput, Outcome, PastOutcome, Recommendation, Standing, Veto
 from assessment.system import (
     CATEGORIES,
+    VETO_CONSEQUENCES,
     LEVELS,
     SUBCLASSES,
     DecisionPolicy,
@@ -38,6 +39,7 @@ from assessment.system import (
     IndicatorSystem,
     Quota,
     SystemRef,
+    VetoConsequence,
     add_data_root,
     all_systems,
     data_roots,
@@ -52,7 +54,7 @@ from assessment.system import (
 from assessment.trace import Input, TraceNode, flatten
 
 __all__ = [
-    "CATEGORIES", "LEVELS", "SUBCLASSES",
+    "CATEGORIES", "LEVELS", "SUBCLASSES", "VETO_CONSEQUENCES", "VetoConsequence",
     "AssessmentError", "MissingInputError", "SystemDefinitionError", "SystemNotFoundError",
     "Choice", "ConsistencyCheck", "InputDecl", "InputSet", "TableDecl",
     "Criteria", "Criterion", "GapList", "GapRow",
@@ -61,7 +63,7 @@ __all__ = [
     "Input", "TraceNode", "flatten",
     "add_data_root", "remove_data_root", "all_systems", "load_system", "load_version", "system_versions",
     "all_criteria", "check_criteria", "criteria_for", "criteria_versions", "load_criteria",
-    "apply_quota", "evaluate",
+    "apply_quota", "decide", "evaluate",
     "PACKAGE_ROOT", "PinnedFileError", "RuleFile", "system_from_files", "criteria_from_files", "system_origin",
     "criteria_origin", "root_label", "data_roots", "RuleChange", "diff_systems", "diff_criteria",
 ]

@@ -31,7 +31,9 @@ OPS = (">=", "<=", "==")
 _TOP_KEYS = ("code", "version", "category", "subclass", "level", "title", "title_en", "reference", "provisional",
              "hardship_relief", "criteria", "notes")
 _CRITERION_KEYS = ("code", "label", "label_en", "measure", "inputs", "numerator", "denominator", "scale", "op",
-                   "required", "relief", "reference", "provisional", "note", "any")
+                   "required", "relief", "reference", "provisional", "note", "any", "unit")
+#: the unit of a measure that needs no declaration
+_MEASURE_UNITS = {"years_since": "年", "months_since": "个月"}
 _SHARE_QUANTUM = Decimal("0.0001")
 _NO_DENOMINATOR: Any = object()  # a ratio over zero: neither met nor a number
 
@@ -55,6 +57,7 @@ class Criterion:
     provisional: bool = False
     note: str = ""
     alternatives: tuple[Criterion, ...] = ()  #: met when any alternative is met
+    unit: str | None = None  #: of `required` and the measured figure ("%", "万元", "家/千平方米" …)
     #: the check bound to this criterion's numbers, compiled once on load
     run: Any = field(default=None, compare=False, repr=False)
 
@@ -94,7 +97,11 @@ class Criteria:
 
 @dataclass(frozen=True, slots=True)
 class GapRow:
-    """One line of a gap list."""
+    """One line of a gap list: the criterion, required and actual figures (in `unit`), how far short,
+    the inputs read (each with the cell it came from) and the clause.
+
+    The criteria file's name, version and sha256 are on the `GapList` holding the row.
+    """
 
     code: str
     label: str
@@ -111,6 +118,9 @@ class GapRow:
     shortfall: Decimal | None = None  #: how far short, as a share of `required` (0.05 = 5 % short)
     alternatives: tuple[GapRow, ...] = ()
     zero_denominator: bool = False  #: a ratio with nothing to divide by: not met, and said so
+    unit: str | None = None
+    inputs: tuple[Input, ...] = ()  #: every input the criterion reads, as supplied (value and source cell)
+    gap: Decimal | None = None  #: how far short, in `unit` (`shortfall` is the same as a share of `required`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +129,7 @@ class GapRow:
             "reference": self.reference, "provisional": self.provisional, "relieved": self.relieved,
             "missing": list(self.missing), "shortfall": jsonable(self.shortfall),
             "alternatives": [a.to_dict() for a in self.alternatives], "zero_denominator": self.zero_denominator,
+            "unit": self.unit, "inputs": inputs_dicts(self.inputs), "gap": jsonable(self.gap),
         }
 
     @classmethod
@@ -129,8 +140,15 @@ class GapRow:
             reference=d["reference"], provisional=d["provisional"], relieved=d.get("relieved", False),
             missing=tuple(d.get("missing", ())), shortfall=_restore(d.get("shortfall")),
             alternatives=tuple(cls.from_dict(a) for a in d.get("alternatives", ())),
-            zero_denominator=d.get("zero_denominator", False),
+            zero_denominator=d.get("zero_denominator", False), unit=d.get("unit"),
+            inputs=tuple(Input(i["code"], i.get("value"), i.get("source")) for i in d.get("inputs") or ()),
+            gap=_restore(d.get("gap")),
         )
+
+
+def inputs_dicts(inputs: tuple[Input, ...]) -> list[dict[str, Any]]:
+    """Inputs as stored with a gap row: code, value as supplied (JSON-ready) and source."""
+    return [{"code": i.code, "value": jsonable(i.value), "source": i.source} for i in inputs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +183,19 @@ class GapList:
 
 
 _ROW_FIELDS = ("code", "label", "required", "actual", "met", "reference", "provisional", "op", "label_en", "measure",
-               "relieved", "missing", "shortfall", "alternatives", "zero_denominator")
+               "relieved", "missing", "shortfall", "alternatives", "zero_denominator", "unit", "inputs", "gap")
 _ROW_SETTERS = tuple(getattr(GapRow, f).__set__ for f in _ROW_FIELDS)
 _NEW = object.__new__
 
 
 def _row(code: str, label: str, required: Any, actual: Any, met: bool, reference: str, provisional: bool, op: str,
          label_en: str, measure: str, relieved: bool, missing: tuple[str, ...], shortfall: Decimal | None,
-         alternatives: tuple[GapRow, ...], zero_denominator: bool) -> GapRow:
+         alternatives: tuple[GapRow, ...], zero_denominator: bool, unit: str | None = None,
+         inputs: tuple[Input, ...] = (), gap: Decimal | None = None) -> GapRow:
     """GapRow(...) with every field given, built by writing its slots (hot path; see trace.node)."""
     row = _NEW(GapRow)
     (s_code, s_label, s_required, s_actual, s_met, s_reference, s_provisional, s_op, s_label_en, s_measure,
-     s_relieved, s_missing, s_shortfall, s_alternatives, s_zero) = _ROW_SETTERS
+     s_relieved, s_missing, s_shortfall, s_alternatives, s_zero, s_unit, s_inputs, s_gap) = _ROW_SETTERS
     s_code(row, code)
     s_label(row, label)
     s_required(row, required)
@@ -192,6 +211,9 @@ def _row(code: str, label: str, required: Any, actual: Any, met: bool, reference
     s_shortfall(row, shortfall)
     s_alternatives(row, alternatives)
     s_zero(row, zero_denominator)
+    s_unit(row, unit)
+    s_inputs(row, inputs)
+    s_gap(row, gap)
     return row
 
 
@@ -403,7 +425,7 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         alts = r.tables(item, "any", p)
         if len(alts) < 2:
             raise r.fail(f"{p}.any", "list at least two alternatives")
-        for key in ("measure", "inputs", "required"):
+        for key in ("measure", "inputs", "required", "unit"):
             if key in item:
                 raise r.fail(f"{p}.{key}", "a criterion with alternatives takes its measures from 'any'")
         alternatives = tuple(_parse_criterion(r, a, ap, decls, top=False) for ap, a in alts)
@@ -441,9 +463,28 @@ def _parse_criterion(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         for key in ("numerator", "denominator", "scale"):
             if key in item:
                 raise r.fail(f"{p}.{key}", f"only ratio measures take {key!r}")
-    crit = Criterion(measure=measure, inputs=inputs, op=op, required=required,
+    unit = _unit(r, item, p, measure, inputs, decls, extra.get("scale"))
+    crit = Criterion(measure=measure, inputs=inputs, op=op, required=required, unit=unit,
                      relief=r.bool(item, "relief", p, False), **common, **extra)
     return _with_runner(crit)
+
+
+def _unit(r: Reader, item: Mapping[str, Any], p: str, measure: str, inputs: tuple[str, ...],
+          decls: Mapping[str, Any], scale: Decimal | None) -> str | None:
+    """The unit a gap row shows: declared, or implied (a percentage, years, the inputs' common unit)."""
+    declared = r.str(item, "unit", p, None)
+    if declared is not None:
+        return declared
+    if measure == "ratio":
+        if scale == HUNDRED:
+            return "%"
+        raise r.fail(f"{p}.unit", f"a ratio per {scale} needs its unit spelled out (e.g. \"家/千平方米\")")
+    if measure in _MEASURE_UNITS:
+        return _MEASURE_UNITS[measure]
+    if measure == "bool":
+        return None
+    units = {decls[c].unit for c in inputs}
+    return units.pop() if len(units) == 1 else None
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -475,7 +516,7 @@ def check_coerced(criteria: Criteria, inputs: Mapping[str, Input], coerced: Mapp
         ry = inputs.get("report_year")
         year = ry.value if ry is not None and isinstance(ry.value, int) and not isinstance(ry.value, bool) else None
     factor = 1 - criteria.hardship_relief if hardship_area else None
-    rows = tuple([c.run(values, factor, year) for c in criteria.criteria])
+    rows = tuple([c.run(values, factor, year, inputs) for c in criteria.criteria])
     return GapList(criteria.code, criteria.version, criteria.level, criteria.source, criteria.sha256,
                    criteria.provisional, hardship_area, rows)
 
@@ -492,8 +533,9 @@ def _compile(c: Criterion) -> Any:
         runners = tuple(a.run for a in c.alternatives)
         any_provisional = provisional or any(a.provisional for a in c.alternatives)
 
-        def run_any(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
-            alts = tuple([f(values, factor, year) for f in runners])
+        def run_any(values: Mapping[str, Any], factor: Decimal | None, year: int | None,
+                    supplied: Mapping[str, Input]) -> GapRow:
+            alts = tuple([f(values, factor, year, supplied) for f in runners])
             met = any(a.met for a in alts)
             shortfalls = [a.shortfall for a in alts if a.shortfall is not None]
             return _row(code, label, None, None, met, reference, any_provisional, "any", label_en, "any",
@@ -502,12 +544,15 @@ def _compile(c: Criterion) -> Any:
         return run_any
 
     inputs = c.inputs
+    unit = c.unit
     base_required = c.required
     relief = c.relief and isinstance(base_required, Decimal)
     is_bool = isinstance(base_required, bool)
     measure_of = _measure_fn(c)
 
-    def run(values: Mapping[str, Any], factor: Decimal | None, year: int | None) -> GapRow:
+    def run(values: Mapping[str, Any], factor: Decimal | None, year: int | None,
+            supplied: Mapping[str, Input]) -> GapRow:
+        read = tuple([supplied.get(k) or Input(k, None) for k in inputs])
         required = base_required
         relieved = False
         if factor is not None and relief:
@@ -516,21 +561,22 @@ def _compile(c: Criterion) -> Any:
         for k in inputs:
             if k not in values:
                 return _row(code, label, required, None, False, reference, provisional, op, label_en, measure,
-                            relieved, tuple([x for x in inputs if x not in values]), None, (), False)
+                            relieved, tuple([x for x in inputs if x not in values]), None, (), False, unit, read)
         actual = measure_of(values, year)
         if actual is None or actual is _NO_DENOMINATOR:
             return _row(code, label, required, None, False, reference, provisional, op, label_en, measure, relieved,
-                        ("report_year",) if actual is None else (), None, (), actual is _NO_DENOMINATOR)
-        shortfall = None
+                        ("report_year",) if actual is None else (), None, (), actual is _NO_DENOMINATOR, unit, read)
+        shortfall = gap = None
         if is_bool:
             met = actual is required
         else:
             met = actual >= required if op == ">=" else actual <= required if op == "<=" else actual == required
-            if not met and required and op != "==":
-                gap = (required - actual) if op == ">=" else (actual - required)
-                shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
+            if not met and op != "==":
+                gap = _plain((required - actual) if op == ">=" else (actual - required))
+                if required:
+                    shortfall = (gap / abs(required)).quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP)
         return _row(code, label, required, actual, met, reference, provisional, op, label_en, measure, relieved,
-                    (), shortfall, (), False)
+                    (), shortfall, (), False, unit, read, gap)
     return run
 
 

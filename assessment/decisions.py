@@ -41,8 +41,8 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
         return rec, node
 
     if standing.status in ("applicant", "exited"):
-        if vetoes:
-            return done(Recommendation("do_not_recognise", "veto", {"vetoes": [v.indicator for v in vetoes]}), "veto")
+        if vetoes:  # whatever an item does to a recognised institution, an applicant with it is not recognised
+            return done(Recommendation("do_not_recognise", "veto", _veto_params(vetoes)), "veto")
         level = standing.level or policy.ladder[0]
         gaps = _gaps(system, year, level, standing, inputs, coerced)
         if gaps is None:
@@ -53,9 +53,12 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
         return done(Recommendation("do_not_recognise", "criteria-unmet",
                                    {**params, "unmet": [r.code for r in gaps.unmet()]}, gaps), "criteria-unmet")
 
-    # recognised or rectifying
-    if vetoes:
-        return done(Recommendation("exit", "veto", {"vetoes": [v.indicator for v in vetoes]}), "veto")
+    # recognised or rectifying: each triggered veto item does what its system file declares
+    ending = [v for v in vetoes if v.ends_recognition]
+    if ending:
+        return done(Recommendation("exit", "veto", _veto_params(ending)), "veto")
+    failing = [v for v in vetoes if v.sets_fail_grade]  # "grade_d": a D for the year, then the ordinary rules
+    rectifying = [v for v in vetoes if v.consequence == "rectify"]
     if policy.provincial_cascade and standing.provincial_status_lost:
         return done(Recommendation("exit", "provincial-status-lost", {"reference": policy.reference}), "provincial-status-lost")
 
@@ -63,16 +66,22 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
     if len(streak) >= policy.consecutive_unreported:
         return done(Recommendation("exit", "consecutive-unreported",
                                    {"years": streak, "limit": policy.consecutive_unreported}), "consecutive-unreported")
-    if not complete:
+    if not complete and not failing:  # a veto's D needs no score
         return done(None, "incomplete", {"unreported_years": streak})
 
     if grade == policy.fail_grade:
+        because = _veto_params(failing) if failing else {}
         fails = _streak(year, True, past, lambda p: p.grade == policy.fail_grade)
         if len(fails) >= policy.consecutive_fails:
             return done(Recommendation("exit", "consecutive-fails",
-                                       {"years": fails, "limit": policy.consecutive_fails}), "consecutive-fails")
+                                       {"years": fails, "limit": policy.consecutive_fails, **because}), "consecutive-fails")
         return done(Recommendation("rectify", "single-fail",
-                                   {"deadline_months": policy.rectify_deadline_months, "grade": grade}), "single-fail")
+                                   {"deadline_months": policy.rectify_deadline_months, "grade": grade, **because}),
+                    "single-fail")
+    if rectifying:
+        return done(Recommendation("rectify", "veto-rectify",
+                                   {"deadline_months": policy.rectify_deadline_months, "grade": grade,
+                                    **_veto_params(rectifying)}), "veto-rectify")
 
     if standing.status == "rectifying":
         # a passing grade ends the rectification; an upgrade is for institutions in good standing
@@ -95,6 +104,21 @@ def recommend(system: IndicatorSystem, year: int, standing: Standing, *, grade: 
                                             "unmet": [r.code for r in unmet]}, gaps), "nearly-meets-next-level")
             return done(Recommendation("keep", "keep", {**params, "unmet": [r.code for r in unmet]}, gaps), "keep")
     return done(Recommendation("keep", "keep", {"grade": grade}), "keep")
+
+
+def _veto_params(vetoes: Sequence[Veto]) -> dict[str, object]:
+    """The triggered items, what each does and its clause; the longest re-application bar, if any."""
+    params: dict[str, object] = {
+        "vetoes": [v.indicator for v in vetoes],
+        "consequences": {v.indicator: v.consequence for v in vetoes},
+        "clauses": {v.indicator: v.consequence_reference for v in vetoes},
+    }
+    bars = [v.bar_years for v in vetoes if v.bar_years]
+    if bars:
+        params["bar_years"] = max(bars)
+    if any(v.provisional for v in vetoes):
+        params["provisional"] = True
+    return params
 
 
 def _streak(year: int, current: bool, past: Mapping[int, PastOutcome], hit: object) -> list[int]:
@@ -133,6 +157,10 @@ def _gaps(system: IndicatorSystem, year: int, level: str, standing: Standing, in
 def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Outcome]:
     """Cap the share of a cohort holding the quota grade (e.g. A ≤ top 20 %); excess drops a grade.
 
+    Takes outcomes whose recommendation is not decided yet (``evaluate(..., decide=False)``) and
+    refuses decided ones: the recommendation must be made from the final grade (`engine.decide`),
+    never from a grade the quota then changes.
+
     The cohort is every graded outcome of this system (same file, same year). At most
     floor(max_share × cohort) keep the grade, best scores first; when a tie straddles the limit
     the whole tie is demoted, so the quota is never exceeded. Every outcome holding the grade
@@ -143,6 +171,9 @@ def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Ou
     if quota is None:
         return outcomes
     for o in outcomes:
+        if o.pending is None:
+            raise ValueError("apply the quota before deciding recommendations: evaluate(..., decide=False), "
+                             "apply_quota, then decide")
         if o.system.sha256 != system.sha256 or o.system.source != system.source:
             raise ValueError(f"outcome for {o.system.source} ({o.system.sha256[:8]}) is not from {system.source}")
     years = {o.year for o in outcomes}
@@ -150,7 +181,7 @@ def apply_quota(outcomes: Sequence[Outcome], system: IndicatorSystem) -> list[Ou
         raise ValueError(f"a quota applies to one year's cohort; got years {sorted(years)}")
     cohort = [o for o in outcomes if o.grade is not None]
     allowed = int((quota.max_share * len(cohort)).to_integral_value(rounding=ROUND_FLOOR))
-    holders = sorted((o for o in cohort if o.grade == quota.grade and not o.vetoes), key=lambda o: -(o.score or 0))
+    holders = sorted((o for o in cohort if o.grade == quota.grade), key=lambda o: -(o.score or 0))
     keep_ids: set[int] = set()
     if len(holders) <= allowed:
         keep_ids = {id(o) for o in holders}

@@ -12,13 +12,14 @@ values. Bad or missing figures never raise; each indicator's declared policy dec
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from assessment.decisions import recommend
 from assessment.errors import MissingInputError
-from assessment.outcome import MissingInput, Outcome, PastOutcome, Standing, Veto
+from assessment.outcome import MissingInput, Outcome, PastOutcome, Pending, Standing, Veto
 from assessment.rules import POINTS_QUANTUM, ZERO, round_points
 from assessment.system import IndicatorSystem
 from assessment.trace import Input, TraceNode, node
@@ -28,8 +29,13 @@ _ZERO_POINTS = ZERO.quantize(POINTS_QUANTUM)
 
 
 def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *, standing: Standing,
-             history: Sequence[PastOutcome] = (), strict: bool = False) -> Outcome:
-    """Score `inputs` with `system` for `year` and recommend what to do, with the trace of every step."""
+             history: Sequence[PastOutcome] = (), strict: bool = False, decide: bool = True) -> Outcome:
+    """Score `inputs` with `system` for `year` and recommend what to do, with the trace of every step.
+
+    With ``decide=False`` the outcome stops at the grade (``outcome.decided`` is False): a cohort's
+    quota is applied to such outcomes (`apply_quota`) and `decide` then recommends from the final
+    grade, so no recommendation can rest on a grade the quota later changed.
+    """
     plan = system.plan
     assert plan is not None, "systems are compiled on load"
     coerced: dict[str, Any] = {}
@@ -79,7 +85,7 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
         else:
             points, detail = compute(coerced)
             if is_veto and detail["triggered"]:
-                vetoes.append(Veto(code, reads[0], reference))
+                vetoes.append(_veto(system, code, reads[0], reference))
         nodes.append(node(code, points, rule, parameters, supplied_inputs, detail))
         points_of.append(points)
 
@@ -128,9 +134,10 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
 
     fail_grade = system.decisions.fail_grade
     grade: str | None
-    if vetoes:
+    failing = [v.indicator for v in vetoes if v.sets_fail_grade]  # a "rectify" veto leaves the scored grade
+    if failing:
         grade = fail_grade
-        grade_detail: Mapping[str, object] = {"veto": [v.indicator for v in vetoes]}
+        grade_detail: Mapping[str, object] = {"veto": failing}
     elif score is not None:
         grade = system.grade_for(score).grade
         grade_detail = {}
@@ -139,19 +146,44 @@ def evaluate(system: IndicatorSystem, year: int, inputs: Mapping[str, Input], *,
         grade_detail = {"incomplete": True}
     grade_node = TraceNode("grade", grade, "grade_bands", plan.grade_parameters, (), grade_detail, (score_node,))
 
-    recommendation, rec_node = recommend(
-        system, year, standing, grade=grade, complete=complete, vetoes=vetoes, reported=reported,
-        history=history, inputs=inputs, grade_node=grade_node, coerced=coerced,
-    )
     ref = system.ref
     root = TraceNode("outcome", "complete" if complete else "incomplete", None,
                      MappingProxyType({"system": ref.code, "version": ref.version, "source": ref.source,
                                        "sha256": ref.sha256, "provisional": ref.provisional}),
-                     (), {}, (score_node, grade_node, rec_node))
-    return Outcome(
+                     (), {}, (score_node, grade_node))
+    graded = Outcome(
         system=ref, year=year, status="complete" if complete else "incomplete", score=score, base_score=base,
-        bonus=bonus, grade=grade, recommendation=recommendation, missing=tuple(missing),
+        bonus=bonus, grade=grade, recommendation=None, missing=tuple(missing),
         vetoes=tuple(vetoes), reported=reported, trace=root,
         standing={"status": standing.status, "level": standing.level, "hardship_area": standing.hardship_area,
                   "provincial_status_lost": standing.provincial_status_lost},
+        pending=Pending(system, standing, tuple(history), inputs, coerced, complete),
     )
+    return _decide(graded) if decide else graded
+
+
+def _veto(system: IndicatorSystem, code: str, read: str, reference: str) -> Veto:
+    c = system.indicator(code).consequence
+    assert c is not None, "veto items declare their consequence (checked on load)"
+    return Veto(code, read, reference, c.kind, c.reference, c.bar_years, c.provisional)
+
+
+def decide(outcome: Outcome) -> Outcome:
+    """Recommend from the outcome's final grade (after any quota); the trace gains the recommendation."""
+    if outcome.pending is None:
+        raise ValueError("this outcome's recommendation is already decided")
+    return _decide(outcome)
+
+
+def _decide(outcome: Outcome) -> Outcome:
+    p = outcome.pending
+    assert p is not None
+    root = outcome.trace
+    grade_node = root.children[1]
+    recommendation, rec_node = recommend(
+        p.system, outcome.year, p.standing, grade=outcome.grade, complete=p.complete, vetoes=outcome.vetoes,
+        reported=outcome.reported, history=p.history, inputs=p.inputs, grade_node=grade_node, coerced=p.coerced,
+    )
+    trace = TraceNode(root.code, root.value, root.rule, root.parameters, root.inputs, root.detail,
+                      root.children + (rec_node,))
+    return replace(outcome, recommendation=recommendation, trace=trace, pending=None)

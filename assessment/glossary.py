@@ -109,6 +109,7 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
     #: the rule that produced a recommendation (assessment/decisions.py)
     "recommendation_rule": _kind({
         "veto": ("触发一票否决", "Veto item triggered"),
+        "veto-rectify": ("一票否决项须限期整改", "Veto item requires rectification"),
         "no-criteria": ("无适用的认定条件", "No recognition criteria apply"),
         "criteria-met": ("已满足认定条件", "Recognition criteria met"),
         "criteria-unmet": ("未满足认定条件", "Recognition criteria not met"),
@@ -160,6 +161,13 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
         "too-large": ("文件过大", "File too large"),
         "too-many-rows": ("行数过多", "Too many rows"),
         "too-many-columns": ("列数过多", "Too many columns"),
+        "empty-file": ("空文件", "Empty file"),
+        "uncompressed-too-large": ("解压后过大", "Too large when unpacked"),
+        "compression-ratio": ("压缩比异常", "Suspicious compression ratio"),
+        "part-too-large": ("文件组成部分过大", "A part of the file is too large"),
+        "too-many-cells": ("单元格过多", "Too many cells"),
+        "more-issues": ("其余同类问题", "More problems of the same kind"),
+        "unchecked-rest": ("错误过多未逐一检查", "Too many errors to check every cell"),
         "not-a-template": ("不是系统模板", "Not a template from the system"),
         "wrong-template": ("模板类别不符", "Wrong template"),
         "outdated-template": ("模板版本过旧", "Outdated template"),
@@ -190,10 +198,15 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
         "invalid-combination": ("填报内容相互矛盾", "Contradictory answers"),
         "implausible-jump": ("与上年相比变化异常", "Unusual change from last year"),
         "wrong-year": ("报告年度不符", "Wrong report year"),
+        "report-year-mismatch": ("报告年度与模板不符", "Report year differs from the template's"),
         "wrong-institution": ("机构不符", "Another institution's file"),
         "no-credit-code": ("缺少统一社会信用代码", "No credit code"),
         "unknown-institution": ("未登记的机构", "Institution not registered"),
-        "tenant-claimed": ("在孵企业被其他载体填报", "Tenant also reported by another carrier"),
+        "duplicate-tenant": ("在孵企业被其他载体填报", "Tenant also reported by another carrier"),
+        "duplicate-tenant-named": ("在孵企业被其他载体填报", "Tenant also reported by another carrier"),
+        "no-system": ("该年度无适用的指标体系", "No indicator system for the year"),
+        "not-your-institution": ("非本机构的文件", "Another institution's file"),
+        "unknown-year": ("无法确定报告年度", "Report year unknown"),
     }),
     #: audited tables (the audit log page)
     "table": _kind({

@@ -61,14 +61,28 @@ class MissingInput:
 
 @dataclass(frozen=True, slots=True)
 class Veto:
-    """A triggered 一票否决 item."""
+    """A triggered 一票否决 item and what it does (see `system.VETO_CONSEQUENCES`), with its clause."""
 
     indicator: str
     code: str
     reference: str
+    consequence: str = "exit"
+    consequence_reference: str = ""
+    bar_years: int | None = None
+    provisional: bool = False
 
-    def to_dict(self) -> dict[str, str]:
-        return {"indicator": self.indicator, "code": self.code, "reference": self.reference}
+    @property
+    def sets_fail_grade(self) -> bool:
+        return self.consequence != "rectify"
+
+    @property
+    def ends_recognition(self) -> bool:
+        return self.consequence in ("exit", "do_not_recognise")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, "code": self.code, "reference": self.reference,
+                "consequence": self.consequence, "consequence_reference": self.consequence_reference,
+                "bar_years": self.bar_years, "provisional": self.provisional}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +126,22 @@ class Recommendation:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """What deciding the recommendation still needs, kept on an outcome until it is decided.
+
+    An outcome evaluated with ``decide=False`` carries this so the cohort quota can settle the
+    grade first; `assessment.engine.decide` then recommends from the final grade and drops it.
+    """
+
+    system: IndicatorSystem
+    standing: Standing
+    history: tuple[PastOutcome, ...]
+    inputs: Mapping[str, Any]
+    coerced: Mapping[str, Any]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """One institution-year's result, explainable from its trace and the pinned system file.
 
@@ -134,6 +164,12 @@ class Outcome:
     trace: TraceNode
     quota: Mapping[str, object] | None = None  #: set by apply_quota when the quota changed or confirmed the grade
     standing: Mapping[str, object] = field(default_factory=dict)
+    #: set while the recommendation is not yet decided (evaluate(..., decide=False)); never stored
+    pending: Pending | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def decided(self) -> bool:
+        return self.pending is None
 
     @property
     def indicators(self) -> tuple[IndicatorResult, ...]:
@@ -168,6 +204,7 @@ class Outcome:
         Read-only parts (an indicator's parameters) may be shared between results; see
         `TraceNode.to_dict`.
         """
+        _require_decided(self)
         rec = self.recommendation
         return {
             "system": self.system.to_dict(), "year": self.year, "status": self.status,
@@ -177,7 +214,7 @@ class Outcome:
             "indicators": _indicator_dicts(self.trace),  # derived from the trace; for readers of the JSON
             "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
                         for m in self.missing],
-            "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in self.vetoes],
+            "vetoes": [v.to_dict() for v in self.vetoes],
             "reported": self.reported,
             "quota": None if self.quota is None else jsonable(self.quota),
             "standing": jsonable(self.standing),
@@ -196,6 +233,11 @@ class Outcome:
             reported=d["reported"], quota=d.get("quota"), standing=d.get("standing") or {},
             trace=TraceNode.from_dict(d["trace"]),
         )
+
+
+def _require_decided(outcome: Outcome) -> None:
+    if outcome.pending is not None:
+        raise ValueError("the outcome's recommendation is not decided yet (call assessment.engine.decide)")
 
 
 def _dec(value: Decimal | None) -> Any:
@@ -266,6 +308,8 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
         "reference": r.reference, "provisional": r.provisional, "relieved": r.relieved,
         "missing": list(r.missing), "shortfall": _plain(r.shortfall),
         "alternatives": [_gap_row_dict(a) for a in r.alternatives], "zero_denominator": r.zero_denominator,
+        "unit": r.unit, "inputs": [{"code": i.code, "value": _plain(i.value), "source": i.source} for i in r.inputs],
+        "gap": _plain(r.gap),
     }
 
 
@@ -274,7 +318,7 @@ def _gap_row_dict(r: GapRow) -> dict[str, Any]:
 #: marks a stored outcome in the compact form (`Outcome.to_stored`); the full form has no "form" key
 STORED_FORM = "compact/1"
 #: gap-row fields that come from the criteria file (left out of stored rows when equal to it)
-_GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional")
+_GAP_STATIC = ("label", "label_en", "measure", "op", "reference", "provisional", "unit")
 
 
 def to_stored(outcome: Outcome, system: IndicatorSystem, criteria: Criteria | None = None) -> dict[str, Any]:
@@ -290,6 +334,7 @@ def to_stored(outcome: Outcome, system: IndicatorSystem, criteria: Criteria | No
     `criteria` is the set the gap list was checked against (default: the one parsed from the file
     its sha256 names in this process).
     """
+    _require_decided(outcome)
     if system.sha256 != outcome.system.sha256:
         raise ValueError(f"outcome of {outcome.system.source} ({outcome.system.sha256[:12]}) stored against "
                          f"{system.source} ({system.sha256[:12]})")
@@ -303,7 +348,7 @@ def to_stored(outcome: Outcome, system: IndicatorSystem, criteria: Criteria | No
             "gaps": None if rec.gaps is None else _compact_gaps(_gaps_dict(rec.gaps), criteria)},
         "missing": [{"indicator": m.indicator, "code": m.code, "reason": m.reason, "policy": m.policy}
                     for m in outcome.missing],
-        "vetoes": [{"indicator": v.indicator, "code": v.code, "reference": v.reference} for v in outcome.vetoes],
+        "vetoes": [v.to_dict() for v in outcome.vetoes],
         "reported": outcome.reported,
         "quota": None if outcome.quota is None else jsonable(outcome.quota),
         "standing": jsonable(outcome.standing),
@@ -405,10 +450,17 @@ def _pinned_criteria(gaps: Mapping[str, Any], criteria: Criteria | None) -> Crit
     return known_criteria(gaps["sha256"])
 
 
+#: criteria sha256 → its gap-row templates (a file with this sha256 can only ever say this)
+_GAP_TEMPLATES: dict[str, dict[str, Any]] = {}
+
+
 def _gap_templates(criteria: Criteria | None) -> dict[str, Any] | None:
     """Criterion code → (its static gap-row fields, the same for its alternatives); None without the file."""
     if criteria is None:
         return None
+    hit = _GAP_TEMPLATES.get(criteria.sha256)
+    if hit is not None:
+        return hit
 
     def templates(cs: tuple[Any, ...]) -> dict[str, Any]:
         out = {}
@@ -416,44 +468,75 @@ def _gap_templates(criteria: Criteria | None) -> dict[str, Any] | None:
             alts = c.alternatives
             out[c.code] = ({"label": c.label, "label_en": c.label_en, "measure": "any" if alts else c.measure,
                             "op": "any" if alts else c.op, "reference": c.reference,
-                            "provisional": c.provisional or any(a.provisional for a in alts)}, templates(alts))
+                            "provisional": c.provisional or any(a.provisional for a in alts), "unit": c.unit},
+                           templates(alts))
         return out
 
-    return templates(criteria.criteria)
+    found = _GAP_TEMPLATES[criteria.sha256] = templates(criteria.criteria)
+    return found
+
+
+#: gap-row fields left out of the stored form when they hold these values (restored on expansion)
+_GAP_DEFAULTS: dict[str, Any] = {"relieved": False, "missing": [], "shortfall": None, "alternatives": [],
+                                 "zero_denominator": False, "gap": None, "inputs": []}
+
+
+def _gap_default(key: str) -> Any:
+    value = _GAP_DEFAULTS.get(key)
+    return list(value) if isinstance(value, list) else value
 
 
 def _compact_gaps(gaps: dict[str, Any], criteria: Criteria | None = None) -> dict[str, Any]:
-    found = _gap_templates(_pinned_criteria(gaps, criteria))
-    if found is None:  # not the pinned file: keep every field
-        return gaps
+    """Gap rows without what the pinned criteria file holds or what is at its default, and each figure
+    read stored once for the whole list (``figures``: code → [value, source]; rows keep the codes)."""
+    found = _gap_templates(_pinned_criteria(gaps, criteria)) or {}
+    figures: dict[str, list[Any]] = {}
 
     def rows(rs: list[dict[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
         for r in rs:
             t, alts = tpl.get(r["code"], ({}, {}))
-            row = {k: v for k, v in r.items() if not (k in t and t[k] == v)}
+            row = {k: v for k, v in r.items() if not (k in t and t[k] == v) and not (k in _GAP_DEFAULTS and v == _GAP_DEFAULTS[k])}
             if r["alternatives"]:
                 row["alternatives"] = rows(r["alternatives"], alts)
+            if r["inputs"]:
+                for i in r["inputs"]:
+                    figures.setdefault(i["code"], [i["value"], i["source"]])
+                row["inputs"] = [i["code"] for i in r["inputs"]]
             out.append(row)
         return out
 
-    return {**gaps, "rows": rows(gaps["rows"], found)}
+    compact = {**gaps, "rows": rows(gaps["rows"], found)}
+    if figures:
+        compact["figures"] = figures
+    return compact
 
 
 def _expand_gaps(gaps: Mapping[str, Any], criteria: Criteria | None = None) -> dict[str, Any]:
-    found = _gap_templates(_pinned_criteria(gaps, criteria)) or {}
+    """Stored gap rows with their criterion's label, clause, operator and unit re-joined from the
+    pinned criteria file the stored sha256 names. When that content is not available,
+    ``labels_joined`` is set to False and the rows keep only what was stored (the rendering says so
+    instead of printing None)."""
+    found = _gap_templates(_pinned_criteria(gaps, criteria))
+    figures = gaps.get("figures") or {}
 
     def rows(rs: list[Mapping[str, Any]], tpl: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = []
         for r in rs:
             t, alts = tpl.get(r["code"], ({}, {}))
-            full = {k: r[k] if k in r else t.get(k) for k in _GAP_KEYS}
+            full = {k: r[k] if k in r else t[k] if k in t else _gap_default(k) for k in _GAP_KEYS}
             full["alternatives"] = rows(r.get("alternatives", []), alts)
+            full["inputs"] = [{"code": i, "value": figures[i][0], "source": figures[i][1]} if isinstance(i, str) else i
+                              for i in r.get("inputs") or ()]
             out.append(full)
         return out
 
-    return {**gaps, "rows": rows(gaps["rows"], found)}
+    expanded = {k: v for k, v in gaps.items() if k != "figures"}
+    expanded["rows"] = rows(gaps["rows"], found or {})
+    if found is None:
+        expanded["labels_joined"] = False
+    return expanded
 
 
 _GAP_KEYS = ("code", "label", "label_en", "measure", "op", "required", "actual", "met", "reference", "provisional",
-             "relieved", "missing", "shortfall", "alternatives", "zero_denominator")
+             "relieved", "missing", "shortfall", "alternatives", "zero_denominator", "unit", "inputs", "gap")

@@ -44,6 +44,11 @@ SUBCLASSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 LEVELS: tuple[str, ...] = ("municipal", "provincial", "national_candidate", "national_filed", "national")
 GRADE_CODES: tuple[str, ...] = ("A", "B", "C", "D")
 MISSING_POLICIES: tuple[str, ...] = ("error", "zero", "exclude")
+#: what a triggered veto item does, mildest first: "rectify" (rectification within the deadline, the
+#: scored grade stands), "grade_d" (the fail grade for the year; the ordinary rules then decide:
+#: rectify on a first fail, exit on consecutive fails), "exit" (recognition ends), "do_not_recognise"
+#: (eligibility lost: not recognised, or a recognition ends, optionally barred for `bar_years`)
+VETO_CONSEQUENCES: tuple[str, ...] = ("rectify", "grade_d", "exit", "do_not_recognise")
 
 _TOP_KEYS = ("category", "subclass", "version", "code", "title", "title_en", "reference", "provisional",
              "max_score", "inputs", "extra_inputs", "tables", "checks", "missing", "bonus_cap", "groups",
@@ -103,6 +108,24 @@ class DecisionPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class VetoConsequence:
+    """What a veto item does when triggered, and the clause that says so."""
+
+    kind: str  #: one of VETO_CONSEQUENCES
+    reference: str
+    bar_years: int | None = None  #: no re-application for this many years
+    provisional: bool = False
+
+    @property
+    def sets_fail_grade(self) -> bool:
+        return self.kind != "rectify"
+
+    @property
+    def ends_recognition(self) -> bool:
+        return self.kind in ("exit", "do_not_recognise")
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One scored item: its rule kind, parameters, the inputs it reads and where it comes from."""
 
@@ -119,6 +142,7 @@ class Indicator:
     unit: str | None = None
     provisional: bool = False
     note: str = ""
+    consequence: VetoConsequence | None = None  #: veto items only
     #: the parameters as shown in the trace (weight, bands, thresholds, missing policy)
     parameters: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
     compute: rules.Compiled | None = field(default=None, compare=False, repr=False)
@@ -639,7 +663,9 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
         params["per_item"] = r.num(item, "per_item", p)
         if params["per_item"] <= 0:
             raise r.fail(f"{p}.per_item", "must be positive")
+    consequence = None
     if kind_name == "veto":
+        consequence = _parse_consequence(r, item["consequence"], f"{p}.consequence")
         has_when, has_contains = "when" in item, "contains" in item
         if has_when == has_contains:
             raise r.fail(p, "a veto needs exactly one of 'when' (bool input) or 'contains' (multichoice input)")
@@ -661,13 +687,33 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
                                 "provisional": r.bool(item, "provisional", p, False)}
     for k, v in params.items():
         shown[k] = [{"min": m, "points": pts} for m, pts in v] if k == "bands" else v
+    if consequence is not None:
+        shown["consequence"] = consequence.kind
+        shown["consequence_reference"] = consequence.reference
+        shown["consequence_provisional"] = consequence.provisional
+        if consequence.bar_years is not None:
+            shown["bar_years"] = consequence.bar_years
     return Indicator(
         code=code, label=r.str(item, "label", p), group=group, rule=kind_name, inputs=inputs, weight=weight,
         params=MappingProxyType(params), missing=missing, reference=r.str(item, "reference", p),
         label_en=r.str(item, "label_en", p, ""), unit=r.str(item, "unit", p, None),
         provisional=r.bool(item, "provisional", p, False), note=r.str(item, "note", p, ""),
-        parameters=MappingProxyType(shown), compute=compute,
+        consequence=consequence, parameters=MappingProxyType(shown), compute=compute,
     )
+
+
+def _parse_consequence(r: Reader, raw: object, p: str) -> VetoConsequence:
+    """A veto item's ``consequence = { kind = …, reference = …, bar_years = …, provisional = … }``."""
+    c = r.table(raw, p, ("kind", "reference", "bar_years", "provisional"), ("kind", "reference"))
+    kind = r.choice(c, "kind", p, VETO_CONSEQUENCES)
+    bar_years = r.int(c, "bar_years", p, None)
+    if bar_years is not None:
+        if kind not in ("exit", "do_not_recognise"):
+            raise r.fail(f"{p}.bar_years", f"only a consequence that ends eligibility (exit, do_not_recognise) can bar "
+                                           f"re-application; this one is {kind!r}")
+        if bar_years < 1:
+            raise r.fail(f"{p}.bar_years", "must be at least 1 year")
+    return VetoConsequence(kind, r.str(c, "reference", p), bar_years, r.bool(c, "provisional", p, False))
 
 
 def _parse_bands(r: Reader, item: Mapping[str, Any], p: str, weight: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:

@@ -308,10 +308,30 @@ def uscc_is_valid(code: str) -> bool:
     return _USCC_ALPHABET[(31 - total) % 31] == code[17]
 
 
+def uscc_reason(code: str) -> dict[str, str]:
+    """What is wrong with a credit code that is not well formed, in English and Chinese (issue params)."""
+    if len(code) != 18:
+        return {"reason": f"it has {len(code)} characters; 18 are expected",
+                "reason_zh": f"共 {len(code)} 位，应为 18 位"}
+    for position, char in enumerate(code, 1):
+        if char not in _USCC_INDEX or (position <= 8 and position > 2 and not char.isdigit()):
+            allowed_en = ("only digits are allowed there (the administrative-division code)" if 2 < position <= 8 else
+                          "only digits and capital letters other than I, O, S, V and Z are allowed")
+            allowed_zh = ("该位只能是数字（行政区划码）" if 2 < position <= 8 else
+                          "统一社会信用代码只能使用数字和除 I、O、S、V、Z 以外的大写字母")
+            shown_en = f"the letter {char}" if char.isalpha() else f"“{char}”"
+            shown_zh = f"字母“{char}”" if char.isalpha() and char.isascii() else f"“{char}”"
+            return {"reason": f"character {position} is {shown_en}, but {allowed_en}",
+                    "reason_zh": f"第 {position} 位是{shown_zh}，{allowed_zh}"}
+    return {"reason": "its characters do not follow the coding rules", "reason_zh": "各位字符不符合编码规则"}
+
+
 def normalise_uscc(raw: object) -> str | Problem:
-    """Compact and validate a unified social credit code."""
+    """Compact and validate a unified social credit code; a problem says what is wrong."""
     if not isinstance(raw, str):
-        return Problem(USCC_FORMAT)  # a number: Excel has already dropped digits or the letter
+        # a number: Excel has already dropped leading zeros or the trailing letter
+        return Problem(USCC_FORMAT, {"reason": "it was stored as a number; type it as text", "reason_zh":
+                                     "单元格中是数字而非文本（Excel 可能已丢失首位的 0 或末位字母），请按文本格式填写"})
     if uscc_is_valid(raw):  # the common case: already clean
         return raw
     code = unicodedata.normalize("NFKC", raw).replace(" ", "").replace("-", "").strip().upper()
@@ -320,9 +340,9 @@ def normalise_uscc(raw: object) -> str | Problem:
     try:
         return stdnum_uscc.validate(code)
     except InvalidChecksum:
-        return Problem(USCC_CHECKSUM)
+        return Problem(USCC_CHECKSUM, {"check": stdnum_uscc.calc_check_digit(code[:17])})
     except ValidationError:
-        return Problem(USCC_FORMAT)
+        return Problem(USCC_FORMAT, uscc_reason(code))
 
 
 def uscc_converter(decl: InputDecl) -> Converter:

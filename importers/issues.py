@@ -49,7 +49,10 @@ ENCRYPTED_FILE = _t("encrypted-file",
     "“%(filename)s”设置了打开密码，请取消密码（文件→信息→保护工作簿）后重新上传。")
 CORRUPT_FILE = _t("corrupt-file",
     N_("“%(filename)s” cannot be read (%(detail)s). Please open it in Excel, save it again and re-upload."),
-    "无法读取“%(filename)s”（%(detail)s），请用 Excel 打开后另存一次再上传。")
+    "无法读取“%(filename)s”（%(detail_zh)s），请用 Excel 打开后另存一次再上传。")
+EMPTY_FILE = _t("empty-file",
+    N_("“%(filename)s” is empty (0 bytes). Please choose the filled-in template."),
+    "“%(filename)s”是空文件（0 字节），请选择已填写的模板。")
 TOO_LARGE = _t("too-large",
     N_("The file is too large: %(size)s; the limit is %(limit)s."),
     "文件过大：%(size)s，上限为 %(limit)s。")
@@ -59,6 +62,25 @@ TOO_MANY_ROWS = _t("too-many-rows",
 TOO_MANY_COLUMNS = _t("too-many-columns",
     N_("Sheet “%(sheet)s” has %(columns)s columns; at most %(limit)s are accepted."),
     "工作表“%(sheet)s”有 %(columns)s 列，最多接受 %(limit)s 列。")
+UNCOMPRESSED_TOO_LARGE = _t("uncompressed-too-large",
+    N_("Unpacked, the file would take %(size)s (it is %(compressed)s packed); at most %(limit)s unpacked are accepted."),
+    "文件解压后达 %(size)s（压缩后 %(compressed)s），超过解压后大小上限 %(limit)s。")
+COMPRESSION_RATIO = _t("compression-ratio",
+    N_("Part %(part)s of the file is compressed %(ratio)s:1 (%(size)s unpacked); at most %(limit)s:1 is accepted, "
+       "as no real spreadsheet compresses that well."),
+    "文件中的“%(part)s”压缩比为 %(ratio)s:1（解压后 %(size)s），超过压缩比上限 %(limit)s:1，正常的电子表格不会有如此高的压缩比。")
+PART_TOO_LARGE = _t("part-too-large",
+    N_("Part %(part)s of the file is %(size)s unpacked; at most %(limit)s are accepted."),
+    "文件中的“%(part)s”解压后为 %(size)s，超过上限 %(limit)s。")
+TOO_MANY_CELLS = _t("too-many-cells",
+    N_("The used area of sheet “%(sheet)s” (with the sheets before it) spans at least %(cells)s cells; at most "
+       "%(limit)s are accepted for this file. Please delete the rows, columns or sheets outside the template and "
+       "upload it again."),
+    "工作表“%(sheet)s”（连同此前读取的工作表）的已用区域至少有 %(cells)s 个单元格，超过本文件允许的 %(limit)s 个。"
+    "请删除模板范围以外的行、列或工作表后重新上传。")
+#: What read_workbook refuses before reading any cell: such a file is never opened again.
+FILE_REFUSALS = frozenset({NOT_A_SPREADSHEET, ENCRYPTED_FILE, CORRUPT_FILE, EMPTY_FILE, TOO_LARGE,
+                           UNCOMPRESSED_TOO_LARGE, COMPRESSION_RATIO, PART_TOO_LARGE, TOO_MANY_CELLS})
 # --- template identity -----------------------------------------------------------------------
 NOT_A_TEMPLATE = _t("not-a-template",
     N_("This file is not a self-report template downloaded from the system. Please download the %(expected)s template and fill it in."),
@@ -125,11 +147,14 @@ NOT_A_CHOICE = _t("not-a-choice",
     N_("%(label)s must be one of %(expected)s; found “%(value)s”."),
     "“%(label)s”应为以下之一：%(expected_zh)s，实际为“%(value)s”。")
 USCC_FORMAT = _t("uscc-format",
-    N_("“%(value)s” is not a unified social credit code (18 characters expected)."),
-    "“%(value)s”不是统一社会信用代码（应为18位）。")
+    N_("“%(value)s” is not a unified social credit code: %(reason)s."),
+    "“%(value)s”不是统一社会信用代码：%(reason_zh)s。")
 USCC_CHECKSUM = _t("uscc-checksum",
-    N_("“%(value)s” is not a valid unified social credit code (check digit)."),
-    "“%(value)s”不是有效的统一社会信用代码（校验位错误）。")
+    N_("“%(value)s” is not a valid unified social credit code: the check digit (the last character) should be %(check)s."),
+    "“%(value)s”不是有效的统一社会信用代码：校验位（最后一位）应为 %(check)s（校验位错误）。")
+REPORT_YEAR_MISMATCH = _t("report-year-mismatch",
+    N_("%(label)s is %(value)s, but this is the %(year)s template. Please type %(year)s, or download the %(value)s template for a %(value)s report."),
+    "“%(label)s”填写为 %(value)s，但本文件是 %(year)s 年度模板。请填写 %(year)s；如要报送 %(value)s 年度，请下载 %(value)s 年度模板。")
 # --- rows and cross-field rules ----------------------------------------------------------------
 DUPLICATE_ROW_KEY = _t("duplicate-row-key",
     N_("%(label)s “%(value)s” appears again; it is already in row %(first_row)s."),
@@ -140,6 +165,16 @@ ROW_COUNT_MISMATCH = _t("row-count-mismatch",
 TABLE_REQUIRED = _t("table-required",
     N_("Sheet “%(sheet)s” needs at least one row."),
     "工作表“%(sheet)s”至少需要填写一行。")
+MORE_ISSUES = _t("more-issues",
+    N_("Column %(label)s (%(column)s) of sheet “%(sheet)s” has %(more)s more problems (%(total)s in all); only the "
+       "first %(shown)s are listed. Please check the whole column."),
+    "工作表“%(sheet)s”的“%(label)s”列（%(column)s 列）另有 %(more)s 个问题（共 %(total)s 个），仅列出前 %(shown)s 个，"
+    "请整体核对该列。")
+UNCHECKED_REST = _t("unchecked-rest",
+    N_("Column %(label)s (%(column)s) of sheet “%(sheet)s” has too many errors: the first %(shown)s are listed and the "
+       "%(rest)s filled cells after them were not checked one by one. Please correct the whole column."),
+    "工作表“%(sheet)s”的“%(label)s”列（%(column)s 列）错误过多：已列出前 %(shown)s 个，其后 %(rest)s 个已填写的单元格"
+    "未再逐一检查，请整体更正该列。")
 CHECK_FAILED = _t("check-failed",
     N_("%(message_en)s (%(left)s %(op)s %(right)s does not hold)."),
     "%(message)s（%(left)s %(op)s %(right)s 不成立）。")

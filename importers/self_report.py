@@ -9,6 +9,7 @@ from assessment.inputs import ConsistencyCheck
 from importers.cells import range_ref, ref
 from importers.converters import Problem, converter_for, is_empty
 from importers.issues import (CHECK_FAILED, IMPLAUSIBLE_JUMP, MERGED_INPUT_CELL, MISSING_FIELD, MISSING_SHEET,
+                              REPORT_YEAR_MISMATCH,
                               NOT_A_TEMPLATE, OUTDATED_TEMPLATE, REQUIRED, ROW_COUNT_MISMATCH, WRONG_TEMPLATE, Issue,
                               sort_issues)
 from importers.reference import category_label, subclass_label
@@ -71,6 +72,13 @@ def parse_self_report(workbook: Workbook | ImportReport, spec: TemplateSpec, *,
         issues.append(Issue(MISSING_SHEET, sheet=KV_SHEET, params={"year": spec.year}))
     else:
         _parse_kv(kv, spec, report, issues)
+
+    year_cell = report.values.get("report_year")
+    if year_cell is not None and year_cell.value is not None and year_cell.value != spec.year:
+        decl = spec.by_code().get("report_year")
+        issues.append(Issue(REPORT_YEAR_MISMATCH, sheet=year_cell.sheet, cell=year_cell.cell, field="report_year",
+                            label=decl.label if decl else "报告年度", value=str(year_cell.value),
+                            params={"year": spec.year}))
 
     for table_decl in spec.tables:
         sheet = workbook.sheet(table_decl.label)
@@ -216,12 +224,17 @@ def _plausibility(spec: TemplateSpec, report: ImportReport, previous: Mapping[st
     """A change beyond ±plausibility_jump % asks for a note; a note on that row answers it."""
     limit = spec.plausibility_jump
     issues = []
+    codes = spec.by_code()
     for decl in spec.fields:
         if decl.type not in _NUMERIC or decl.code in report.notes:
             continue
         cell = report.values.get(decl.code)
         now = _dec(cell.value) if cell else None
-        before = _dec(_coerce(previous.get(decl.code)))
+        # "last year's figure" fields (…_prev) restate what was reported last year under the base code:
+        # compare like with like, 上年孵化器总收入 with last year's 孵化器总收入
+        base = decl.code.removesuffix("_prev")
+        same_field = base if base != decl.code and base in codes else decl.code
+        before = _dec(_coerce(previous.get(same_field)))
         if now is None or before is None or before == 0:
             continue
         change = (now - before) / abs(before) * 100

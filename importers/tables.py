@@ -16,7 +16,7 @@ from importers import limits
 from importers.cells import column_letter, range_ref, ref
 from importers.converters import Problem, converter_for, normalise_text
 from importers.issues import (DUPLICATE_ROW_KEY, EXCEL_ERROR, FORMULA_WITHOUT_VALUE, MERGED_INPUT_CELL, MISSING_COLUMN,
-                              REQUIRED, TABLE_REQUIRED, TOO_MANY_ROWS, Issue)
+                              MORE_ISSUES, REQUIRED, TABLE_REQUIRED, TOO_MANY_ROWS, UNCHECKED_REST, Issue)
 from importers.report import Table, raw_text
 from importers.spec import describe
 from importers.workbook import Sheet
@@ -173,35 +173,89 @@ def convert_column(sheet: Sheet, decl: InputDecl, col: int, data_rows: Sequence[
     special = {r for r, c in sheet.errors if c == col} | {r for r, c in sheet.formulas_without_value if c == col}
     percent_rows = {r for r, c in sheet.percent_cells if c == col}
     required = decl.required
+    capped = _Capped(issues)
     for i, raw in enumerate(col_raw):
+        if capped.given_up:  # the column is wrong as a whole: the rest is counted, not checked cell by cell
+            capped.unchecked = sum(1 for v in col_raw[i:] if not (v == "" or v is None or (type(v) is str and v.isspace())))
+            break
         if raw == "" or raw is None or (type(raw) is str and raw.isspace()):
             r = data_rows[i]
             if special and r in special:
                 issue = special_cell_issue(sheet, r, col, decl)
                 if issue:
-                    issues.append(issue)
+                    capped.add(issue)
             elif required:
-                issues.append(_issue(REQUIRED, sheet.name, r, col, decl, None))
+                capped.add(_issue(REQUIRED, sheet.name, r, col, decl, None) if capped.room else "error")
             continue
         value = convert(raw, data_rows[i] in percent_rows) if percent_rows else convert(raw, False)
         if type(value) is Problem:
-            issues.append(problem_issue(value, sheet.name, data_rows[i], col, decl, raw))
+            capped.add(problem_issue(value, sheet.name, data_rows[i], col, decl, raw) if capped.room
+                       else value.severity)
             value = value.value
         out[i] = value
+    capped.close(sheet.name, decl, col)
     return out, issues
+
+
+class _Capped:
+    """At most `limits.MAX_COLUMN_ISSUES` issues per column, then one summary issue.
+
+    A 20,000-row table with a bad value in every cell would otherwise make 200,000 issues (and a
+    77 MB report) and take seconds to check: the filer needs the first problems, not every one.
+    Once a column holds that many *errors* the report cannot be accepted, so the rest of the
+    column is only counted (`unchecked`); past the cap, warnings are counted (`more`) but every
+    cell is still converted, as a report with warnings only is accepted with all its values.
+    """
+
+    __slots__ = ("issues", "more", "worst", "errors", "unchecked")
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues, self.more, self.worst, self.errors, self.unchecked = issues, 0, "warning", 0, 0
+
+    @property
+    def room(self) -> bool:
+        return len(self.issues) < limits.MAX_COLUMN_ISSUES
+
+    @property
+    def given_up(self) -> bool:
+        return self.errors >= limits.MAX_COLUMN_ISSUES
+
+    def add(self, issue: Issue | str) -> None:
+        """An issue while there is room; past the cap, pass just its severity (no Issue is built)."""
+        severity = issue if isinstance(issue, str) else issue.severity
+        if severity == "error":
+            self.errors += 1
+        if isinstance(issue, Issue) and self.room:
+            self.issues.append(issue)
+            return
+        self.more += 1
+        if severity == "error":
+            self.worst = "error"
+
+    def close(self, sheet: str, decl: InputDecl, col: int) -> None:
+        where = {"sheet": sheet, "field": decl.code, "label": decl.label}
+        if self.unchecked:
+            self.issues.append(Issue(UNCHECKED_REST, **where, params={  # type: ignore[arg-type]
+                "column": column_letter(col), "shown": len(self.issues), "rest": self.unchecked}))
+        elif self.more:
+            self.issues.append(Issue(MORE_ISSUES, **where, severity=self.worst,  # type: ignore[arg-type]
+                                     params={"column": column_letter(col), "more": self.more, "shown": len(self.issues),
+                                             "total": self.more + len(self.issues)}))
 
 
 def _duplicates(sheet: str, decl: InputDecl, col: int, data_rows: Sequence[int], values: Sequence[object],
                 raws: Sequence[object]) -> list[Issue]:
     first: dict[object, int] = {}
-    issues = []
+    issues: list[Issue] = []
+    capped = _Capped(issues)
     for i, v in enumerate(values):
         if v is None:
             continue
         k = v.lower() if isinstance(v, str) else v
         if k in first:
-            issues.append(_issue(DUPLICATE_ROW_KEY, sheet, data_rows[i], col, decl, raws[i],
-                                 {"first_row": first[k] + 1}))
+            capped.add(_issue(DUPLICATE_ROW_KEY, sheet, data_rows[i], col, decl, raws[i], {"first_row": first[k] + 1})
+                       if capped.room else "error")
         else:
             first[k] = data_rows[i]
+    capped.close(sheet, decl, col)
     return issues

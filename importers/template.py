@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from assessment.inputs import InputDecl, TableDecl
 from importers.cells import column_letter
+from importers.safe_cells import text_cell
 from importers.self_report import (CODE_COL, HELP_COL, LABEL_COL, LAST_YEAR_COL, META_SHEET, NOTE_COL, UNIT_COL,
                                    VALUE_COL)
 from importers.spec import KV_SHEET, TemplateSpec, describe
@@ -51,14 +52,16 @@ _DATE_FORMAT = "yyyy-mm-dd"
 
 
 def build_template(spec: TemplateSpec, *, prefill: Mapping[str, object] | None = None,
-                   last_year: Mapping[str, object] | None = None) -> bytes:
-    """The self-report template as .xlsx bytes; `prefill` fills header/value cells, `last_year` the reference column."""
+                   last_year: Mapping[str, object] | None = None,
+                   rows: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> bytes:
+    """The self-report template as .xlsx bytes; `prefill` fills header/value cells, `last_year` the
+    reference column, `rows` (table code → rows of column code → value) pre-fills table sheets."""
     wb = XlsxWorkbook()
     lists = _Lists(wb.create_sheet(LISTS_SHEET))
     _instructions(wb.active, spec)
     _kv_sheet(wb.create_sheet(KV_SHEET), spec, lists, prefill or {}, last_year or {})
     for table in spec.tables:
-        _table_sheet(wb.create_sheet(table.label), table, spec, lists)
+        _table_sheet(wb.create_sheet(table.label), table, spec, lists, (rows or {}).get(table.code, ()))
     _meta_sheet(wb.create_sheet(META_SHEET), spec)
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     lists.sheet.sheet_state = "veryHidden"
@@ -207,12 +210,13 @@ def _kv_sheet(ws: Worksheet, spec: TemplateSpec, lists: _Lists, prefill: Mapping
         ws.cell(row=row, column=CODE_COL + 1, value=decl.code).font = _CODE_FONT
         ws.cell(row=row, column=LABEL_COL + 1, value=decl.label + (" *" if decl.required else ""))
         ws.cell(row=row, column=UNIT_COL + 1, value=decl.unit or "")
-        value_cell = ws.cell(row=row, column=VALUE_COL + 1, value=_display(decl, prefill.get(decl.code)))
+        # prefilled and last-year values come from the registry and earlier reports: text, never formulas
+        value_cell = text_cell(ws, row, VALUE_COL + 1, _display(decl, prefill.get(decl.code)))
         value_cell.protection, value_cell.fill, value_cell.border = _UNLOCKED, _INPUT, _BOX
         fmt = _number_format(decl)
         if fmt:
             value_cell.number_format = fmt
-        last = ws.cell(row=row, column=LAST_YEAR_COL + 1, value=_display(decl, last_year.get(decl.code)))
+        last = text_cell(ws, row, LAST_YEAR_COL + 1, _display(decl, last_year.get(decl.code)))
         last.fill = _GREY
         if fmt:
             last.number_format = fmt
@@ -234,7 +238,21 @@ def _kv_sheet(ws: Worksheet, spec: TemplateSpec, lists: _Lists, prefill: Mapping
     _protect(ws)
 
 
-def _table_sheet(ws: Worksheet, table: TableDecl, spec: TemplateSpec, lists: _Lists) -> None:
+def _table_rows(ws: Worksheet, table: TableDecl, rows: Sequence[Mapping[str, object]]) -> None:
+    """Pre-filled rows (what the registry and last year's report hold), editable like typed ones."""
+    for i, row in enumerate(rows):
+        for c, decl in enumerate(table.columns):
+            value = _display(decl, row.get(decl.code))
+            if value is None:
+                continue
+            cell = ws.cell(row=TABLE_FIRST_DATA_ROW + i, column=c + 1, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text from the registry is text, never a formula
+            cell.protection = _UNLOCKED
+
+
+def _table_sheet(ws: Worksheet, table: TableDecl, spec: TemplateSpec, lists: _Lists,
+                 rows: Sequence[Mapping[str, object]] = ()) -> None:
     title = f"{table.label}（每行一条，从第{TABLE_FIRST_DATA_ROW}行起填写）" + (f"：{table.help}" if table.help else "")
     ws.cell(row=1, column=1, value=title).font = _BOLD
     last_row = TABLE_FIRST_DATA_ROW + table.max_rows - 1
@@ -263,6 +281,7 @@ def _table_sheet(ws: Worksheet, table: TableDecl, spec: TemplateSpec, lists: _Li
     for r in (1, TABLE_CODE_ROW, TABLE_HEADER_ROW):  # header rows stay locked
         for c in range(max(1, len(table.columns))):
             ws.cell(row=r, column=c + 1).protection = Protection(locked=True)
+    _table_rows(ws, table, rows)
     ws.row_dimensions[TABLE_HEADER_ROW].height = 32
     ws.freeze_panes = f"A{TABLE_FIRST_DATA_ROW}"
     _protect(ws, rows_editable=True)

@@ -19,10 +19,13 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from importers import budget as cell_budget
 from importers import limits
+from importers.budget import Budget, OverBudget, SheetSize
 from importers.cells import to_grid
-from importers.issues import (CORRUPT_FILE, ENCRYPTED_FILE, NOT_A_SPREADSHEET, TOO_LARGE, TOO_MANY_COLUMNS,
-                              TOO_MANY_ROWS, Issue, file_issue)
+from importers.issues import (COMPRESSION_RATIO, CORRUPT_FILE, EMPTY_FILE, ENCRYPTED_FILE, NOT_A_SPREADSHEET,
+                              PART_TOO_LARGE, TOO_LARGE, TOO_MANY_CELLS, TOO_MANY_COLUMNS, TOO_MANY_ROWS,
+                              UNCOMPRESSED_TOO_LARGE, Issue, file_issue)
 
 if TYPE_CHECKING:
     from importers.report import ImportReport
@@ -82,6 +85,8 @@ class Workbook:
     format: str  #: "xlsx", "xlsm", "xlsb", "xls" or "ods"
     data: bytes = field(repr=False)
     sheets: dict[str, Sheet]
+    #: worksheets present in the file but not read (not among the template's sheets)
+    unread: tuple[str, ...] = ()
 
     def sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(name)
@@ -99,27 +104,37 @@ class _FileProblem(Exception):
         self.issue = issue
 
 
-def read_workbook(data: bytes, filename: str) -> Workbook | ImportReport:
-    """Read an uploaded spreadsheet; anything unreadable comes back as a report with one file issue."""
+def read_workbook(data: bytes, filename: str, *, budget: Budget | None = None) -> Workbook | ImportReport:
+    """Read an uploaded spreadsheet; anything unreadable comes back as a report with one file issue.
+
+    `budget` (default: every sheet, `limits.MAX_CELLS`) says which sheets to read and how many grid
+    cells they may span; the cells are counted before anything is loaded (budget.py).
+    """
     from importers.report import ImportReport
 
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        return _read(data, filename, sha256)
+        return _read(data, filename, sha256, budget or Budget())
     except _FileProblem as problem:
         return ImportReport(filename=filename, sha256=sha256, issues=[problem.issue])
 
 
-def _read(data: bytes, filename: str, sha256: str) -> Workbook:
+def _read(data: bytes, filename: str, sha256: str, budget: Budget) -> Workbook:
+    if not data:
+        raise _FileProblem(file_issue(EMPTY_FILE, filename=filename))
     if len(data) > limits.MAX_UPLOAD_BYTES:
         raise _FileProblem(file_issue(TOO_LARGE, size=limits.human_size(len(data)),
                                       limit=limits.human_size(limits.MAX_UPLOAD_BYTES)))
-    fmt, scans = _sniff(data, filename)
+    fmt, scans = _sniff(data, filename, budget)
+    unread: list[str] = []
     try:
         book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
         sheets: dict[str, Sheet] = {}
         for meta in book.sheets_metadata:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+                continue
+            if not budget.reads(meta.name):
+                unread.append(meta.name)
                 continue
             sheets[meta.name] = _load_sheet(book, meta, scans.get(meta.name))
     except _FileProblem:
@@ -129,13 +144,50 @@ def _read(data: bytes, filename: str, sha256: str) -> Workbook:
     except BaseException as exc:  # calamine raises assorted errors, and Rust panics as BaseException
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
             raise
-        raise _FileProblem(file_issue(CORRUPT_FILE, filename=filename, detail=_detail(exc))) from exc
-    return Workbook(filename=filename, sha256=sha256, format=fmt, data=data, sheets=sheets)
+        raise _FileProblem(_corrupt(filename, _calamine_reason(exc))) from exc
+    if fmt == "ods":  # calamine reports merged cells for .xlsx and .xls only
+        from importers.ods_merges import ods_merged_ranges
+
+        for name, ranges in ods_merged_ranges(data).items():
+            if name in sheets and not sheets[name].merged:
+                sheets[name].merged = ranges
+    return Workbook(filename=filename, sha256=sha256, format=fmt, data=data, sheets=sheets, unread=tuple(unread))
 
 
-def _detail(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
+# Why a file cannot be read, in words for people (never the library's English text): (English, Chinese)
+_ZIP_DAMAGED = ("the zip structure is damaged; the file may be incomplete", "压缩结构已损坏，文件可能不完整")
+_XML_DAMAGED = ("the sheet contents (XML) are malformed", "工作表内容（XML）格式错误")
+_PART_MISSING = ("a required part of the workbook is missing", "工作簿缺少必要的组成部分")
+_NO_WORKBOOK = ("the workbook part (xl/workbook.xml) is missing", "缺少工作簿主体（xl/workbook.xml）")
+_XLS_DAMAGED = ("the legacy Excel (.xls) structure is damaged", "旧版 Excel（.xls）文件结构已损坏")
+_CELLS_DAMAGED = ("the cell data cannot be decoded", "单元格数据无法解析")
+
+
+def _corrupt(filename: str, reason: tuple[str, str]) -> Issue:
+    return file_issue(CORRUPT_FILE, filename=filename, detail=reason[0], detail_zh=reason[1])
+
+
+def _calamine_reason(exc: BaseException) -> tuple[str, str]:
+    text = str(exc).lower()
+    if "zip" in text or "eof" in text or "deflate" in text or "invalid checksum" in text:
+        return _ZIP_DAMAGED
+    if "xml" in text or "entity" in text or "tag" in text or "attribute" in text or "utf" in text:
+        return _XML_DAMAGED
+    if "not found" in text or "missing" in text:
+        return _PART_MISSING
+    if "cfb" in text or "xls" in text or "biff" in text or "record" in text:
+        return _XLS_DAMAGED
+    return _CELLS_DAMAGED
+
+
+def _exception_reason(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError)):
+        return _ZIP_DAMAGED
+    if isinstance(exc, (ElementTree.ParseError, UnicodeDecodeError)):
+        return _XML_DAMAGED
+    if isinstance(exc, KeyError):
+        return _PART_MISSING
+    return _CELLS_DAMAGED
 
 
 def _load_sheet(book: python_calamine.CalamineWorkbook, meta: object, scan: _SheetScan | None) -> Sheet:
@@ -167,13 +219,18 @@ def _check_size(sheet: str, rows: int, columns: int) -> None:
 
 # --- recognising the file ----------------------------------------------------------------------
 
-def _sniff(data: bytes, filename: str) -> tuple[str, dict[str, _SheetScan]]:
-    """The format from the magic bytes, plus (for .xlsx) what the XML scan found per sheet."""
+def _sniff(data: bytes, filename: str, budget: Budget) -> tuple[str, dict[str, _SheetScan]]:
+    """The format from the magic bytes, after counting its cells; for .xlsx, what the XML scan found per sheet."""
     head = data[:8]
     if head.startswith(OLE2_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise _FileProblem(file_issue(ENCRYPTED_FILE, filename=filename))
         if any(stream in data for stream in _XLS_STREAMS):
+            try:
+                sizes, over = cell_budget.count_xls(data, budget)
+            except Exception as exc:  # noqa: BLE001 - olefile and struct report a broken file in many ways
+                raise _FileProblem(_corrupt(filename, _XLS_DAMAGED)) from exc
+            _check_counted(sizes, over)
             return "xls", {}
         raise _FileProblem(file_issue(NOT_A_SPREADSHEET, filename=filename))
     if not head.startswith(ZIP_MAGICS):
@@ -181,35 +238,57 @@ def _sniff(data: bytes, filename: str) -> tuple[str, dict[str, _SheetScan]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            _check_zip_sizes(zf)
+            _check_zip_sizes(zf, len(data))
             if "xl/workbook.xml" in names:
                 fmt = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-                return fmt, _scan_xlsx(zf)
+                return fmt, _scan_xlsx(zf, budget)
             if "xl/workbook.bin" in names:
                 return "xlsb", {}
             if "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
                 if "content.xml" in names:
-                    _check_ods_claims(zf.read("content.xml"))
+                    _check_counted(*cell_budget.count_ods(zf, budget))
                 return "ods", {}
             if any(n.startswith("xl/") for n in names):
-                raise _FileProblem(file_issue(CORRUPT_FILE, filename=filename, detail="xl/workbook.xml missing"))
+                raise _FileProblem(_corrupt(filename, _NO_WORKBOOK))
     except _FileProblem:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
             NotImplementedError, ElementTree.ParseError, UnicodeDecodeError, RuntimeError, zlib.error) as exc:
-        raise _FileProblem(file_issue(CORRUPT_FILE, filename=filename, detail=_detail(exc))) from exc
+        raise _FileProblem(_corrupt(filename, _exception_reason(exc))) from exc
     raise _FileProblem(file_issue(NOT_A_SPREADSHEET, filename=filename))
 
 
-def _check_zip_sizes(zf: zipfile.ZipFile) -> None:
+def _over_budget(over: OverBudget) -> _FileProblem:
+    return _FileProblem(Issue(TOO_MANY_CELLS, sheet=over.sheet, params={
+        "cells": f"{over.cells:,}", "limit": f"{over.limit:,}"}))
+
+
+def _check_counted(sizes: dict[str, SheetSize], over: OverBudget | None) -> None:
+    for name, size in sizes.items():
+        _check_size(name, size.rows, size.columns)
+    if over is not None:
+        raise _over_budget(over)
+
+
+#: Parts the reader loads whole besides the sheets (their size is not bounded by the cell count).
+_WHOLE_PARTS = ("xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                "styles.xml", "meta.xml")
+
+
+def _check_zip_sizes(zf: zipfile.ZipFile, packed: int) -> None:
     total = 0
     for info in zf.infolist():
         total += info.file_size
         if info.file_size > limits.RATIO_MIN_SIZE and info.file_size > limits.MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise _FileProblem(file_issue(TOO_LARGE, size=f"{info.filename} {limits.human_size(info.file_size)}",
-                                          limit=f"{limits.MAX_COMPRESSION_RATIO}:1"))
+            raise _FileProblem(file_issue(COMPRESSION_RATIO, part=info.filename,
+                                          ratio=f"{info.file_size // max(info.compress_size, 1):,}",
+                                          size=limits.human_size(info.file_size), limit=limits.MAX_COMPRESSION_RATIO))
+        if info.filename in _WHOLE_PARTS and info.file_size > limits.MAX_PART_BYTES:
+            raise _FileProblem(file_issue(PART_TOO_LARGE, part=info.filename, size=limits.human_size(info.file_size),
+                                          limit=limits.human_size(limits.MAX_PART_BYTES)))
     if total > limits.MAX_UNCOMPRESSED_BYTES:
-        raise _FileProblem(file_issue(TOO_LARGE, size=limits.human_size(total),
+        raise _FileProblem(file_issue(UNCOMPRESSED_TOO_LARGE, size=limits.human_size(total),
+                                      compressed=limits.human_size(packed),
                                       limit=limits.human_size(limits.MAX_UNCOMPRESSED_BYTES)))
 
 
@@ -225,9 +304,6 @@ class _SheetScan:
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _P = rb"(?:[\w.-]+:)?"  # optional namespace prefix (some writers use <x:c>)
 _DIMENSION = re.compile(rb"<" + _P + rb'dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
-_ROW_NUMBER = re.compile(rb"<" + _P + rb'row\b[^>]*?\br="(\d+)"')
-# starts with a literal so the regex engine can skip ahead quickly over multi-megabyte sheets
-_WIDE_REF = re.compile(rb'r="((?:[J-Z][A-Z]|I[W-Z]|[A-Z]{3})[A-Z]*)\d')
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _ERROR_CELL = re.compile(rb"<" + _P + rb'c\b(?=[^>]*\bt="e")([^>]*)>(.*?)</' + _P + rb"c>", re.S)
 _FORMULA_CELL = re.compile(
@@ -236,38 +312,56 @@ _FORMULA_CELL = re.compile(
 _VALUE = re.compile(rb"<" + _P + rb"v>([^<]*)</" + _P + rb"v>")
 
 
-def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, _SheetScan]:
-    """Per worksheet: size claims, error cells, formulas without cached values, percent cells."""
+def _scan_xlsx(zf: zipfile.ZipFile, budget: Budget) -> dict[str, _SheetScan]:
+    """Per worksheet to be read, streamed in row-aligned blocks: its used area against the budget,
+    error cells, formulas without cached values, percent cells. Other worksheets are not opened."""
     parts = _sheet_parts(zf)
     percent_styles = _percent_styles(zf)
     percent_cell = (re.compile(rb"<" + _P + rb'c\b(?=[^>]*\bs="(?:' + b"|".join(percent_styles) + rb')")([^>]*)>')
                     if percent_styles else None)
+    members = set(zf.namelist())
     scans: dict[str, _SheetScan] = {}
+    spent = 0
     for name, part in parts.items():
-        if part not in zf.namelist():
+        if part not in members or not budget.reads(name):
             continue
-        xml = zf.read(part)
-        _check_claims(name, xml)
+        counter = cell_budget.XlsxSheetCounter()
         scan = _SheetScan()
-        if b't="e"' in xml:
-            for m in _ERROR_CELL.finditer(xml):
-                pos, value = _cell_pos(m.group(1)), _VALUE.search(m.group(2))
-                if pos is not None:
-                    scan.errors[pos] = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
-        if b"f>" in xml or b"<f " in xml or b":f " in xml:
-            for m in _FORMULA_CELL.finditer(xml):
-                attrs, value = m.group(1), m.group(2)
-                if (value is None or value == b"") and b't="str"' not in attrs and b't="e"' not in attrs:
-                    pos = _cell_pos(attrs)
-                    if pos is not None:
-                        scan.formulas_without_value.add(pos)
-        if percent_cell is not None:
-            for m in percent_cell.finditer(xml):
-                pos = _cell_pos(m.group(1))
-                if pos is not None:
-                    scan.percent_cells.add(pos)
+        first = True
+        for block in cell_budget.iter_row_blocks(zf, part):
+            if first:
+                counter.set_prefix(cell_budget.worksheet_prefix(block))
+                _check_dimension(name, block, budget.cells - spent)
+                first = False
+            counter.feed(block)
+            size = counter.size
+            _check_size(name, size.rows, size.columns)
+            if spent + size.area > budget.cells:
+                raise _over_budget(OverBudget(name, spent + size.area, budget.cells))
+            _scan_block(block, scan, percent_cell)
+        spent += counter.size.area
         scans[name] = scan
     return scans
+
+
+def _scan_block(xml: bytes, scan: _SheetScan, percent_cell: re.Pattern[bytes] | None) -> None:
+    if b't="e"' in xml:
+        for m in _ERROR_CELL.finditer(xml):
+            pos, value = _cell_pos(m.group(1)), _VALUE.search(m.group(2))
+            if pos is not None:
+                scan.errors[pos] = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+    if b"f>" in xml or b"<f " in xml or b":f " in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs, value = m.group(1), m.group(2)
+            if (value is None or value == b"") and b't="str"' not in attrs and b't="e"' not in attrs:
+                pos = _cell_pos(attrs)
+                if pos is not None:
+                    scan.formulas_without_value.add(pos)
+    if percent_cell is not None:
+        for m in percent_cell.finditer(xml):
+            pos = _cell_pos(m.group(1))
+            if pos is not None:
+                scan.percent_cells.add(pos)
 
 
 def _cell_pos(attrs: bytes) -> Position | None:
@@ -275,46 +369,14 @@ def _cell_pos(attrs: bytes) -> Position | None:
     return to_grid(m.group(1).decode()) if m else None
 
 
-def _check_claims(name: str, xml: bytes) -> None:
-    """Refuse a sheet that claims (or holds) more rows or columns than we accept, before loading it."""
-    dim = _DIMENSION.search(xml, 0, 4096)
+def _check_dimension(name: str, head: bytes, cells_left: int) -> None:
+    """Refuse a sheet whose `<dimension>` claims more rows, columns or cells than we accept."""
+    dim = _DIMENSION.search(head, 0, 4096)
     if dim and dim.group(4):
-        _check_size(name, int(dim.group(4)), _col_count(dim.group(3)))
-    tail = xml[-65536:]
-    last_rows = _ROW_NUMBER.findall(tail)
-    if last_rows:
-        _check_size(name, max(int(r) for r in last_rows), 1)
-    wide = _WIDE_REF.search(xml)
-    if wide:
-        _check_size(name, 1, _col_count(wide.group(1)))
-
-
-_ODS_ROW_REPEAT = re.compile(rb'<table:table-row\b[^>]*?number-rows-repeated="(\d+)"[^>]*>')
-_ODS_COL_REPEAT = re.compile(rb'<table:table-cell\b(?=[^>]*value-type)[^>]*?number-columns-repeated="(\d+)"')
-
-
-_ODS_TABLE = re.compile(rb'<table:table\b[^>]*?table:name="([^"]*)"')
-
-
-def _check_ods_claims(content: bytes) -> None:
-    """ODS compresses runs as repeat counts: refuse valued cells repeated past the limits (calamine's grid is dense)."""
-    if b"repeated" not in content:
-        return
-    starts = list(_ODS_TABLE.finditer(content))
-    for i, table in enumerate(starts):
-        name = table.group(1).decode("utf-8", "replace")
-        part = content[table.end(): starts[i + 1].start() if i + 1 < len(starts) else len(content)]
-        rows = part.count(b"<table:table-row")
-        for m in _ODS_ROW_REPEAT.finditer(part):
-            end = part.find(b"</table:table-row>", m.end())
-            if b"value-type" in part[m.end(): end if end >= 0 else None]:
-                rows += int(m.group(1)) - 1
-        if rows > limits.MAX_SHEET_ROWS:
-            raise _FileProblem(Issue(TOO_MANY_ROWS, sheet=name, params={"rows": rows, "limit": limits.MAX_SHEET_ROWS}))
-        for m in _ODS_COL_REPEAT.finditer(part):
-            if int(m.group(1)) > limits.MAX_SHEET_COLUMNS:
-                raise _FileProblem(Issue(TOO_MANY_COLUMNS, sheet=name, params={
-                    "columns": int(m.group(1)), "limit": limits.MAX_SHEET_COLUMNS}))
+        rows, columns = int(dim.group(4)), _col_count(dim.group(3))
+        _check_size(name, rows, columns)
+        if rows * columns > cells_left:
+            raise _over_budget(OverBudget(name, rows * columns, cells_left))
 
 
 def _col_count(letters: bytes) -> int:

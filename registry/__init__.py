@@ -15,7 +15,7 @@ TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Tests pass overrides; deployments use FUHUA_* environment variables."""
-    from registry import cli, extensions, i18n, jobs, navigation, security
+    from registry import cli, extensions, i18n, inputs, jobs, navigation, security
     from registry.config import Config, database_url_from_env
 
     app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATES_DIR)
@@ -30,11 +30,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
         raise RuntimeError("Refusing to start with the development SECRET_KEY: set FUHUA_SECRET_KEY.")
+    if not (app.debug or app.testing or app.config.get("ALLOW_DEV_SECRET")):
+        if app.config["AUDIT_KEY"] == "dev-audit":
+            raise RuntimeError("Refusing to start with the development audit key: set FUHUA_AUDIT_KEY.")
+        if app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]:
+            raise RuntimeError("FUHUA_AUDIT_KEY must differ from FUHUA_SECRET_KEY.")
 
     _use_systems_root(app)
     extensions.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)  # the <id:…> converter must exist before the blueprints add their routes
     navigation.init_app(app)
     jobs.init_app(app)
     from registry import notifications
@@ -42,14 +48,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     notifications.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
-    if not app.testing and _serving():
+    if not app.testing and _migrating():
         if app.config.get("AUTO_MIGRATE"):
             from registry.database import upgrade_database
 
             upgrade_database(app)
-        from registry.warmup import warm_caches
+        if _serving():
+            from registry.warmup import warm_caches
 
-        warm_caches(app)
+            warm_caches(app)
     return app
 
 
@@ -84,18 +91,37 @@ def _use_systems_root(app: Flask) -> None:
     assessment.add_data_root(path)
 
 
-def _serving() -> bool:
-    """Migrate on start when serving (gunicorn, `fuhua run`), not for `fuhua db …` which manages it."""
+def _migrating() -> bool:
+    """Migrate on start when serving (gunicorn, `fuhua run`); other `fuhua` commands open the
+    database only when they need it (registry/cli.py prepares it), and `--help` never does."""
     import sys
 
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    if program in ("fuhua", "flask"):
+        return sys.argv[1:2] == ["run"]
+    return True
+
+
+def _serving() -> bool:
+    """Warm the caches only for a server (gunicorn, `fuhua run`, `fuhua quickstart`): a command such as
+    `fuhua assess run` would otherwise spend seconds compiling every template it never renders."""
+    import sys
+
+    if "gunicorn" in sys.modules:
+        return True
     argv = sys.argv[1:]
-    return not argv or argv[0] not in ("db", "shell", "routes") 
+    return not argv or argv[0] in ("run", "quickstart")
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import (admin, assessments, auth, errors, exports, institutions, notifications, reports, reviews,
-                          seasons, stats)
+    from registry import (admin, api, assessments, auth, errors, exports, health, institutions, notifications, reports,
+                          reviews, seasons, stats)
+    from registry.api import admin_views as api_admin
+    from registry.extensions import csrf
 
     for module in (auth, institutions, stats, exports, reports, assessments, reviews, seasons, notifications, admin,
-                   errors):
+                   errors, health):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api_admin.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: nothing for CSRF to protect

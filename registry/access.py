@@ -36,11 +36,14 @@ def derived_conflict_clause(user: Any) -> ColumnElement[bool]:
     affiliation = db.session.get(Institution, user.affiliation_id) if user.affiliation_id else None
     if affiliation is None:
         return false()
+    # each part is true or false, never NULL: NOT (NULL) would hide an institution that records no entity
     parts: list[ColumnElement[bool]] = [Institution.id == affiliation.id]
     if affiliation.operating_entity:
-        parts.append(Institution.operating_entity == affiliation.operating_entity)
+        parts.append(and_(Institution.operating_entity.is_not(None),
+                          Institution.operating_entity == affiliation.operating_entity))
     if affiliation.parent_organisation:
-        parts.append(Institution.parent_organisation == affiliation.parent_organisation)
+        parts.append(and_(Institution.parent_organisation.is_not(None),
+                          Institution.parent_organisation == affiliation.parent_organisation))
     return or_(*parts)
 
 
@@ -104,6 +107,14 @@ def institutions_query(user: Any = None) -> Select:
     """Institutions the user may see: all for staff, all but conflicted ones for reviewers, its own for an
     institution, those of its jurisdiction's towns for a town officer."""
     return select(Institution).where(institution_scope(user))
+
+
+def token_institutions_query(token: Any) -> Select:
+    """Institutions an API token may read: every institution's public record (the API returns no
+    private field). A token is issued by an administrator for reading, never bound to an account."""
+    if token is None or getattr(token, "revoked_at", None) is not None:
+        return select(Institution).where(false())
+    return select(Institution)
 
 
 def get_institution_or_404(institution_id: int, user: Any = None) -> Institution:

@@ -20,6 +20,9 @@ def database_url_from_env() -> str | None:
 class Config:
     # development default only; create_app refuses it outside debug/testing
     SECRET_KEY = "dev"
+    # the audit chain's HMAC key (FUHUA_AUDIT_KEY), kept apart from SECRET_KEY and from the database;
+    # development default only, refused outside debug/testing like the secret key
+    AUDIT_KEY = "dev-audit"
     # no event system needed; saves memory
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # recycle pooled connections and test them, so a restarted PostgreSQL does not break requests

@@ -17,9 +17,13 @@ def select_locale() -> str:
     Babel parses "zh_CN" as "zh_Hans_CN" (it adds the script), so the catalogue lives in
     translations/zh_Hans_CN.
     """
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line: the shell's language (LANG=en* → English)
+        from registry.labels import current_locale
+
+        return "en" if current_locale() == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in supported:
         session["lang"] = chosen
@@ -41,7 +45,7 @@ def init_app(app: Flask) -> None:
         from registry.labels import term
 
         return {"current_locale": str(get_locale()), "fmt_date": fmt_date, "fmt_num": fmt_num, "label": label,
-                "term": term}
+                "term": term, "language_url": language_url, "town_name": town_name}
 
 
 def _local(value: datetime) -> datetime:
@@ -52,6 +56,21 @@ def _local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(ZoneInfo(DISPLAY_TIMEZONE))
+
+
+def town_name(town: Any) -> str:
+    """A town's name in the page's language (towns carry an English name beside the Chinese one)."""
+    if town is None:
+        return "—"
+    return (getattr(town, "name_en", None) or town.name) if is_english() else town.name
+
+
+def language_url(lang: str) -> str:
+    """The current page in another language: same path, same filters, only `lang` changed."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return f"{request.path}?{urlencode(args)}"
 
 
 def fmt_date(value: Any) -> str:
@@ -131,6 +150,10 @@ def fmt_figure(value: Any, unit: str | None = None, digits: int | None = None) -
         return str(value)
     if digits is None:
         digits = 1 if unit == "%" else min(max(-number.as_tuple().exponent, 0), 2) if number.is_finite() else 0
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if number.is_finite():  # half up, as published score sheets round (Babel would round half to even)
+        number = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     text = format_decimal(number, format="#,##0." + "0" * digits if digits else "#,##0")
     if unit == "%":
         return text + "%"

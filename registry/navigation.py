@@ -17,6 +17,7 @@ MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("reviews.my_results", _l("My results"), ("institution",)),
     ("admin.users", _l("Accounts"), ("admin",)),
     ("admin.audit", _l("Audit log"), ("admin",)),
+    ("api_tokens.index", _l("API tokens"), ("admin",)),
 )
 
 

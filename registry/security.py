@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, flash, session
-from flask_login import logout_user
+from flask import Flask, Request, Response, flash, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, logout_user
 
 from registry.extensions import db, login_manager
 
@@ -28,10 +29,31 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class TokenApiSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions, except under /api/: there the cookie is neither read nor (re)set, so a
+    logged-in browser's session grants nothing to the API and API answers never carry a cookie."""
+
+    def open_session(self, app: Flask, request: Request):  # noqa: ANN201
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:  # noqa: ANN001
+        from flask import request
+
+        if request.path.startswith(API_PREFIX):
+            return
+        super().save_session(app, session, response)
+
+
+API_PREFIX = "/api/"
+
+
 def init_app(app: Flask) -> None:
     from registry import audit
 
     audit.install()
+    app.session_interface = TokenApiSessionInterface()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -39,6 +61,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # pages for a signed-in user must not stay in a browser's or proxy's cache after logout
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
         return response
 
     @app.before_request

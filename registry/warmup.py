@@ -16,5 +16,19 @@ def warm_caches(app: Flask) -> None:
         assessment.load_version(category, version, subclass)
     for code, version in assessment.all_criteria():
         assessment.load_criteria(code, version)
+    _warm_pinned(app)
     for name in app.jinja_env.list_templates(extensions=("html",)):
         app.jinja_env.get_template(name)
+
+
+def _warm_pinned(app: Flask) -> None:
+    """The rule files stored with past runs (explanations read those, not the files on disk)."""
+    from registry.assessments.pinning import warm_pinned
+    from registry.extensions import db
+
+    try:
+        with app.app_context():
+            warm_pinned()
+            db.session.remove()
+    except Exception as exc:  # noqa: BLE001 — a database not reachable yet must not stop the server
+        app.logger.warning("could not pre-load the stored rule files: %s", exc)

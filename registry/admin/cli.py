@@ -28,18 +28,40 @@ def _user(username: str):  # noqa: ANN202
     return user
 
 
+def _institution_by_code(raw: str, option: str):  # noqa: ANN202
+    """The registered institution with this credit code; anything that is not a valid code is refused.
+
+    Ids are not accepted: "123" would silently bind an account to whichever institution has id 123.
+    """
+    from flask_babel import gettext as _
+
+    from registry.auth.operations import find_institution
+    from registry.errors_domain import RegistryError
+    from registry.institutions.operations import clean_uscc
+
+    try:
+        code = clean_uscc(raw.strip().upper())
+    except RegistryError as error:
+        raise click.ClickException(_("%(option)s takes the institution's unified social credit code (18 characters). %(reason)s",
+                                     option=option, reason=error.render())) from None
+    institution = find_institution(code)
+    if institution is None:
+        raise click.ClickException(_("No institution in the registry has the credit code %(code)s.", code=code))
+    return institution
+
+
 def _fail(error) -> None:  # noqa: ANN001
     from registry.extensions import db
 
     db.session.rollback()
-    raise click.ClickException(f"{error.field}: {error}" if error.field else str(error))
+    raise click.ClickException(error.render())
 
 
 @users_cli.command("create")
 @click.option("--role", "role", required=True, type=click.Choice(["admin", "reviewer", "institution", "town_officer"]))
 @click.option("--username", required=True)
-@click.option("--institution", "institution_code", help="Credit code (or id) of the institution an institution account reports for.")
-@click.option("--affiliation", "affiliation_code", help="Credit code (or id) of a reviewer's own institution (conflict checks).")
+@click.option("--institution", "institution_code", help="Unified social credit code of the institution an institution account reports for.")
+@click.option("--affiliation", "affiliation_code", help="Unified social credit code of a reviewer's own institution (conflict checks).")
 @click.option("--town", "town_code", help="Code or name of the town a town officer reviews (e.g. songshanhu, 松山湖高新区).")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
@@ -47,19 +69,12 @@ def create_cmd(role: str, username: str, institution_code: str | None, affiliati
                town_code: str | None, display_name: str | None, password_stdin: bool) -> None:
     """Create an account; the password is prompted for (or read from stdin), never given as an argument."""
     from registry.audit import acting_as, cli_label
-    from registry.auth.operations import create_user, find_institution
+    from registry.auth.operations import create_user
     from registry.errors_domain import RegistryError
     from registry.extensions import db
 
-    institution = affiliation = None
-    if institution_code:
-        institution = find_institution(institution_code)
-        if institution is None:
-            raise click.ClickException(f"No institution has the credit code or id “{institution_code}”.")
-    if affiliation_code:
-        affiliation = find_institution(affiliation_code)
-        if affiliation is None:
-            raise click.ClickException(f"No institution has the credit code or id “{affiliation_code}”.")
+    institution = _institution_by_code(institution_code, "--institution") if institution_code else None
+    affiliation = _institution_by_code(affiliation_code, "--affiliation") if affiliation_code else None
     jurisdiction = None
     if town_code:
         from sqlalchemy import select
@@ -78,8 +93,16 @@ def create_cmd(role: str, username: str, institution_code: str | None, affiliati
         except RegistryError as error:
             _fail(error)
         db.session.commit()
-    click.secho(f"Created {role} account “{user.username}”"
-                + (f" for {institution.name}" if institution else "") + ".", fg="green")
+    from flask_babel import gettext as _
+
+    from registry.labels import term
+
+    if institution is not None:
+        click.secho(_("Created the %(role)s account “%(username)s” for %(institution)s.", role=term("role", role),
+                      username=user.username, institution=institution.name), fg="green")
+    else:
+        click.secho(_("Created the %(role)s account “%(username)s”.", role=term("role", role), username=user.username),
+                    fg="green")
 
 
 @users_cli.command("list")

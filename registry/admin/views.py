@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from importers.safe_cells import append_row, csv_row
 from registry.access import admin_required
 from registry.admin import bp
 from registry.admin.audit_view import entry_views, raw_entry
@@ -18,6 +19,7 @@ from registry.audit import AUDITED_TABLES
 from registry.auth import operations as accounts
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX, db_int
 from registry.labels import term
 from registry.models import AuditEntry, Institution, User
 
@@ -77,7 +79,7 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
     user = _get_user(user_id)
@@ -103,7 +105,7 @@ def user_edit(user_id: int):
                            action=ActionForm()), 422 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @admin_required
 def user_password(user_id: int):
     user = _get_user(user_id)
@@ -126,7 +128,7 @@ def user_password(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/enabled", methods=["POST"])
+@bp.route("/users/<id:user_id>/enabled", methods=["POST"])
 @admin_required
 def user_enabled(user_id: int):
     user = _get_user(user_id)
@@ -143,7 +145,7 @@ def user_enabled(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions", methods=["POST"])
 @admin_required
 def user_sessions(user_id: int):
     user = _get_user(user_id)
@@ -159,7 +161,7 @@ def user_sessions(user_id: int):
 
 def _audit_query(form: AuditFilterForm):  # noqa: ANN202
     stmt = select(AuditEntry)
-    entry = request.args.get("entry", type=int)
+    entry = request.args.get("entry", type=db_int)
     if entry:
         stmt = stmt.where(AuditEntry.id == entry)
     if form.table.data:
@@ -170,7 +172,7 @@ def _audit_query(form: AuditFilterForm):  # noqa: ANN202
         who = form.user.data.strip()
         named = select(User.id).where(or_(User.display_name.ilike(f"%{who}%"), User.username.ilike(f"%{who}%")))
         cond = or_(AuditEntry.actor_label.ilike(f"%{who}%"), AuditEntry.actor_id.in_(named))
-        if who.isdigit():
+        if who.isdigit() and int(who) <= DB_INT_MAX:
             cond = or_(cond, AuditEntry.actor_id == int(who))
         stmt = stmt.where(cond)
     if form.date_from.data:
@@ -232,7 +234,7 @@ def audit_export():
         ws = wb.create_sheet("audit")
         ws.append(list(EXPORT_COLUMNS))
         for row in _export_rows(form):
-            ws.append(row)
+            append_row(ws, row)  # names and record text are people's input: never formulas
         out = io.BytesIO()
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -249,7 +251,7 @@ def audit_export():
     buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_export_rows(form))
+    writer.writerows(csv_row(row) for row in _export_rows(form))
     return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"})
 

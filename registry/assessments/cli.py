@@ -132,6 +132,9 @@ def _print_run(result: dict, seconds: float) -> None:
     run = db.session.get(AssessmentRun, result["run_id"])
     click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {run.year} "
                 f"in {seconds:.1f} s.", fg="green")
+    if result.get("timings"):
+        click.echo("  phases (wall / CPU s): " + ", ".join(
+            f"{phase} {wall:.1f} / {result.get('cpu', {}).get(phase, 0):.1f}" for phase, wall in result["timings"].items()))
     check = run.year_check or {}
     if check.get("forced"):
         click.secho(f"  forced: only {check['reported']} of {check['due']} institutions due have reported "

@@ -262,10 +262,10 @@ def indicator_sentences(ic: IndicatorChange) -> list[str]:
     """Why one indicator's points differ: the rule change and the figures it read."""
     from flask_babel import gettext as _
 
-    from registry.assessments.explain import change_sentence
+    from registry.assessments.explain import _value_text, change_sentence
 
     out = [_("Rule changed: %(change)s", change=change_sentence(ch)) for ch in ic.rule_changes]
-    out += [_("Figure %(label)s: %(a)s → %(b)s", label=label, a="—" if a is None else a, b="—" if b is None else b)
+    out += [_("Figure %(label)s: %(a)s → %(b)s", label=label, a=_value_text(a), b=_value_text(b))
             for _code, label, a, b in ic.input_changes]
     if not out:
         out.append(_("Neither this indicator's rule nor its figures changed (see the figures above)."))
@@ -276,7 +276,7 @@ def reason_sentences(c: Change) -> list[str]:
     """Why the grade or recommendation differs, or what differs in the files when the results do not."""
     from flask_babel import gettext as _
 
-    from registry.assessments.explain import change_sentence
+    from registry.assessments.explain import _value_text, change_sentence
 
     out: list[str] = []
     for kind, payload in c.reasons:
@@ -291,8 +291,7 @@ def reason_sentences(c: Change) -> list[str]:
             state = lambda q: "—" if not q else (_("kept") if q.get("kept") else _("lowered"))  # noqa: E731
             out.append(_("Grade quota: %(a)s → %(b)s", a=state(qa), b=state(qb)))
         elif kind == "score":
-            out.append(_("Score %(a)s → %(b)s", a=payload[0] if payload[0] is not None else "—",
-                         b=payload[1] if payload[1] is not None else "—"))
+            out.append(_("Score %(a)s → %(b)s", a=_value_text(payload[0]), b=_value_text(payload[1])))
         elif kind == "history":
             out.append(_("Earlier years read by the history rules: %(a)s → %(b)s", a=_history_text(payload[0]),
                          b=_history_text(payload[1])))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 
 from assessment import IndicatorSystem, glossary
 from assessment.outcome import expand_stored
+from registry.assessments.gap_lines import GapLine, gap_lines, gap_lines_text
 from registry.assessments.pinning import FileNotice, disk_notices, pinned_for_outcome
-from registry.i18n import is_english
+from registry.i18n import fmt_figure, is_english
 from registry.labels import current_locale, label_for, term
 from registry.reports.display import shown_value
 
@@ -76,7 +78,7 @@ class Explanation:
     quota_sentence: str | None
     recommendation_sentence: str
     gaps: Mapping[str, Any] | None
-    gap_sentences: list[tuple[Mapping[str, Any], str]]
+    gap_lines: list[GapLine]
     missing: list[str]
     history: list[Mapping[str, Any]]
 
@@ -87,8 +89,34 @@ def _num(v: Any) -> str:
     if isinstance(v, bool):
         return _("yes") if v else _("no")
     if isinstance(v, (list, tuple)):
-        return ", ".join(_num(x) for x in v)
+        return join_words(_num(x) for x in v)
+    if isinstance(v, (int, float)) or _is_decimal_text(v):
+        from decimal import Decimal
+
+        number = Decimal(str(v))
+        if not isinstance(v, int) or abs(number) >= 10000:  # group figures; years and small counts stay as they are
+            from registry.i18n import fmt_figure
+
+            return fmt_figure(number)
     return str(v)
+
+
+def _is_decimal_text(v: Any) -> bool:
+    from decimal import Decimal
+
+    return isinstance(v, Decimal) or (isinstance(v, str) and v.replace(".", "", 1).lstrip("-").isdigit())
+
+
+def _ratio(v: Any) -> str:
+    """A ratio or growth rate in per cent, to one decimal (78.5511 → 78.6)."""
+    if v is None or isinstance(v, bool):
+        return _num(v)
+    try:
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return f"{Decimal(str(v)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
+    except Exception:  # noqa: BLE001
+        return _num(v)
 
 
 def _pick(zh: str, en: str) -> str:
@@ -154,7 +182,7 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
         band = _band(params, detail.get("matched"))
         ratio = _("%(numerator)s ÷ %(denominator)s × %(scale)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
                   denominator=_num(detail.get("denominator")), scale=_num(params.get("scale", 100)),
-                  ratio=_num(detail.get("ratio")), unit=u)
+                  ratio=_ratio(detail.get("ratio")), unit=u)
         if band is not None:
             return _("Ratio %(ratio)s reaches the band “at least %(min)s” → %(points)s of %(weight)s points.",
                      ratio=ratio, min=band["min"], points=pts, weight=weight)
@@ -165,17 +193,17 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
         if rule == "growth_linear":
             if detail.get("zero_denominator"):
                 return _("Last year's figure is 0, so growth is undefined → 0 of %(weight)s points.", weight=weight)
-            measured = _("growth over last year %(growth)s%%", growth=_num(detail.get("growth")))
+            measured = _("growth over last year %(growth)s%%", growth=_ratio(detail.get("growth")))
         elif rule == "ratio_linear":
             measured = _("ratio %(numerator)s ÷ %(denominator)s = %(ratio)s%(unit)s", numerator=_num(detail.get("numerator")),
-                         denominator=_num(detail.get("denominator")), ratio=_num(detail.get("ratio")), unit=u)
+                         denominator=_num(detail.get("denominator")), ratio=_ratio(detail.get("ratio")), unit=u)
         else:
             measured = f"{_num(detail.get('value'))}{u}"
         return _("Scored on a straight line from %(floor)s (0 points) to %(target)s (all %(weight)s points): %(measured)s → %(points)s points.",
                  floor=_num(params.get("floor")), target=_num(params.get("target")), weight=weight, measured=measured,
                  points=pts)
     if rule in ("threshold", "ratio_threshold"):
-        value = _num(detail.get("ratio") if rule == "ratio_threshold" else detail.get("value"))
+        value = _ratio(detail.get("ratio")) if rule == "ratio_threshold" else _num(detail.get("value"))
         if detail.get("met"):
             return _("%(value)s%(unit)s reaches the minimum %(min)s → all %(weight)s points.", value=value, unit=u,
                      min=_num(params.get("min")), weight=weight)
@@ -195,22 +223,60 @@ def rule_sentence(rule: str, params: Mapping[str, Any], detail: Mapping[str, Any
                  count=_num(detail.get("count")), per_item=_num(params.get("per_item")), weight=weight, points=pts)
     if rule == "veto":
         if detail.get("triggered"):
-            return _("Veto item triggered: the grade is D and exit (or non-recognition) is recommended.")
+            return _("Veto item triggered: %(consequence)s.", consequence=consequence_text(
+                params.get("consequence"), params.get("bar_years"), long=True))
         return _("Veto item not triggered.")
     return _("Rule %(rule)s → %(points)s points.", rule=rule, points=pts)
 
 
+def consequence_text(kind: Any, bar_years: Any = None, *, long: bool = False) -> str:
+    """What a triggered veto item does, in words (its kind comes from the system file)."""
+    if kind == "rectify":
+        text = (_("rectification within the deadline; the scored grade stands") if long else _("rectification"))
+    elif kind == "grade_d":
+        text = (_("grade D for the year; the ordinary rules then decide (rectification after a first fail, exit after consecutive fails)")
+                if long else _("grade D for the year"))
+    elif kind == "do_not_recognise":
+        text = (_("eligibility is lost: not recognised, or the recognition ends") if long else _("loss of eligibility"))
+    else:
+        text = _("the recognition ends; an applicant is not recognised") if long else _("exit")
+    if bar_years:
+        text += _("; no re-application for %(years)s years", years=bar_years)
+    return text
+
+
+def _veto_items(params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    kinds = params.get("consequences") or {}
+    return join_words(f"{labels.get(c) or '—'}（{consequence_text(kinds.get(c))}）" if c in kinds else labels.get(c) or "—"
+                      for c in params.get("vetoes") or [])
+
+
 def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[str, Any],
-                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None) -> str:
-    """Why this recommendation: the rule that fired and the numbers it read."""
+                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
+                            criteria: Any = None) -> str:
+    """Why this recommendation: the rule that fired and the numbers it read.
+
+    `criteria` is the pinned criteria set the result used (its title and criterion labels are
+    named from it, not from the files on disk); without it they are looked up by code.
+    """
     detail = detail or {}
     labels = labels or {}
+    if criteria is not None and criteria.code != params.get("criteria"):
+        criteria = None
     level = label_for(params.get("target_level") or detail.get("target_level"), "level")
-    unmet = join_words(criterion_names(params, labels))
+    unmet = join_words(criterion_names(params, labels, criteria))
     years = join_words(str(y) for y in params.get("years") or [])
+    because = ""
+    if params.get("vetoes") and rule in ("single-fail", "consecutive-fails"):
+        because = " " + _("The D comes from the veto item(s): %(items)s.", items=_veto_items(params, labels))
     if rule == "veto":
-        return _("Veto item(s) triggered: %(items)s.",
-                 items=join_words(labels.get(c) or "—" for c in params.get("vetoes") or []))
+        text = _("Veto item(s) triggered: %(items)s.", items=_veto_items(params, labels))
+        if params.get("bar_years"):
+            text += " " + _("No re-application for %(years)s years.", years=params["bar_years"])
+        return text
+    if rule == "veto-rectify":
+        return _("Veto item(s) requiring rectification: %(items)s. The grade %(grade)s stands; rectify within %(months)s months.",
+                 items=_veto_items(params, labels), grade=params.get("grade") or "—", months=params.get("deadline_months"))
     if rule == "provincial-status-lost":
         return _("The provincial recognition was revoked during the year; municipal status follows it (%(reference)s).",
                  reference=params.get("reference") or "—")
@@ -219,17 +285,17 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  n=len(params.get("years") or []), years=years, limit=params.get("limit"))
     if rule == "consecutive-fails":
         return _("Grade D in %(n)s consecutive years (%(years)s); the limit is %(limit)s.",
-                 n=len(params.get("years") or []), years=years, limit=params.get("limit"))
+                 n=len(params.get("years") or []), years=years, limit=params.get("limit")) + because
     if rule == "single-fail":
         return _("Grade %(grade)s this year (not yet consecutive): rectify within %(months)s months.",
-                 grade=params.get("grade"), months=params.get("deadline_months"))
+                 grade=params.get("grade"), months=params.get("deadline_months")) + because
     if rule == "rectified":
         return _("Passed with grade %(grade)s while rectifying: the rectification ends and the recognition is kept.",
                  grade=params.get("grade"))
     if rule == "meets-next-level":
         return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
-                 level=level, criteria=glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"),
-                                                               current_locale()),
+                 level=level, criteria=_pick(criteria.title, criteria.title_en) if criteria is not None else
+                 glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"), current_locale()),
                  version=params.get("criteria_version"))
     if rule == "nearly-meets-next-level":
         return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
@@ -262,12 +328,15 @@ def join_words(words: Any) -> str:
     return (", " if current_locale() == "en" else "、").join(str(w) for w in words)
 
 
-def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str], criteria: Any = None) -> list[str]:
     """The labels of the unmet criteria a recommendation names (codes of the pinned criteria set)."""
     code, version = params.get("criteria"), params.get("criteria_version")
+    pinned = {c.code: _pick(c.label, c.label_en) for c in criteria.criteria} if criteria is not None else {}
     names = []
     for c in params.get("unmet") or []:
-        if code:
+        if c in pinned:
+            names.append(pinned[c])
+        elif code:
             names.append(glossary.criterion_label(code, c, version, current_locale()))
         else:
             names.append(labels.get(c) or "—")
@@ -295,26 +364,6 @@ def quota_sentence(quota: Mapping[str, Any] | None, before: Any = None) -> str |
              demote_to=quota.get("demote_to"), **common)
 
 
-def gap_sentence(row: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
-    """One criterion of a gap list (`labels`: input code → label, for the missing figures)."""
-    labels = labels or {}
-    label = _pick(row.get("label", ""), row.get("label_en", ""))
-    if row.get("alternatives"):
-        return _("%(label)s: any one of the alternatives — %(state)s.", label=label,
-                 state=_("criterion met") if row.get("met") else _("criterion not met"))
-    op = {">=": "≥", "<=": "≤", "==": "="}.get(row.get("op", ">="), row.get("op"))
-    text = _("%(label)s: required %(op)s %(required)s, actual %(actual)s — %(state)s.", label=label, op=op,
-             required=_num(row.get("required")), actual=_num(row.get("actual")),
-             state=_("criterion met") if row.get("met") else _("criterion not met"))
-    if row.get("relieved"):
-        text += " " + _("(requirement lowered by the hardship-area relief)")
-    if row.get("zero_denominator"):
-        text += " " + _("(nothing to divide by)")
-    if row.get("missing"):
-        text += " " + _("(figures missing: %(codes)s)", codes=join_words(labels.get(c) or "—" for c in row["missing"]))
-    return text
-
-
 # --- a whole outcome ----------------------------------------------------------------------------
 
 def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
@@ -325,7 +374,7 @@ def _walk(node: Mapping[str, Any], out: dict[str, Mapping[str, Any]]) -> None:
         _walk(c, out)
 
 
-def explain(outcome: Mapping[str, Any]) -> Explanation:
+def explain(outcome: Mapping[str, Any], report_url: str | None = None) -> Explanation:
     """Everything the explanation page and the CLI show, as sentences in the current locale.
 
     Takes a stored outcome in either form: a compact one gets its parameters re-joined from the
@@ -402,9 +451,12 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         grade_sentence = _("Grade %(grade)s because a veto item was triggered.", grade=outcome.get("grade"))
     elif outcome.get("grade") is None:
         grade_sentence = _("No grade: the assessment is incomplete.")
+    elif gd.get("before_quota") and gd["before_quota"] != outcome.get("grade"):
+        grade_sentence = _("Score %(score)s falls in band %(band)s (bands: %(bands)s); the quota lowered it: the final grade is %(grade)s.",
+                           score=outcome.get("score"), band=gd["before_quota"], bands=bands, grade=outcome.get("grade"))
     else:
         grade_sentence = _("Score %(score)s → grade %(grade)s (bands: %(bands)s).", score=outcome.get("score"),
-                           grade=gd.get("before_quota") or outcome.get("grade"), bands=bands)
+                           grade=outcome.get("grade"), bands=bands)
     rec = outcome.get("recommendation") or {}
     rnode = nodes.get("recommendation") or {}
     labels = {**input_labels, **ind_labels}
@@ -419,8 +471,11 @@ def explain(outcome: Mapping[str, Any]) -> Explanation:
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
-                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
-        gaps=gaps, gap_sentences=[(r, gap_sentence(r, input_labels)) for r in (gaps or {}).get("rows", [])],
+                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels,
+                                                        criteria),
+        gaps=gaps, gap_lines=gap_lines(gaps, input_labels=input_labels, input_units={c: d.unit for c, d in decls.items()},
+                                       report_url=report_url,
+                                       criteria_title=_pick(criteria.title, criteria.title_en) if criteria else "") if gaps else [],
         missing=[missing_policy_sentence({m["code"]: m["reason"]}, m["policy"], input_labels, max_score)
                  for m in outcome.get("missing", [])],
         history=list((outcome.get("registry") or {}).get("history", [])),
@@ -470,8 +525,9 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
         lines.append(e.quota_sentence)
     rec = o.get("recommendation") or {}
     lines.append(_("Recommendation: %(kind)s", kind=label_for(rec.get("kind"))) + " — " + e.recommendation_sentence)
-    for _row, sentence in e.gap_sentences:
-        lines.append("  · " + sentence)
+    if e.gaps and e.gaps.get("labels_joined") is False:
+        lines.append(_("Warning: the criteria file this gap list used could not be read; labels and clauses are missing."))
+    lines.extend(gap_lines_text(e.gap_lines))
     if e.history:
         lines.append(_("History: %(years)s", years="; ".join(
             f"{h['year']} {h['grade'] or '—'}{'' if h['reported'] else ' (' + _('not reported') + ')'}" for h in e.history)))
@@ -479,7 +535,7 @@ def explanation_lines(e: Explanation, institution: str | None = None) -> list[st
 
 
 def _indicator_lines(i: IndicatorView) -> str:
-    head = f"  [{i.code}] {i.label} ({i.rule}{', ' + _('provisional') if i.provisional else ''}): {_num(i.points)} / {_num(i.weight)}"
+    head = f"  {i.label} ({term('rule_kind', i.rule)}{', ' + _('provisional') if i.provisional else ''}): {_num(i.points)} / {_num(i.weight)}"
     body = [head]
     params = {k: v for k, v in i.parameters.items() if k not in ("group", "provisional", "weight")}
     body.append("      " + _("Parameters: %(params)s", params=_params_text(params)))
@@ -534,8 +590,8 @@ def _value_text(v: Any) -> str:
     if isinstance(v, list):
         return ", ".join(_value_text(x) for x in v)
     if isinstance(v, Mapping):
-        return "; ".join(f"{_field_label(k)} {_value_text(x)}" for k, x in v.items())
-    return str(v)
+        return "; ".join(f"{_field_label(k)} {_field_value(k, x)}" for k, x in v.items())
+    return fmt_figure(v) if isinstance(v, (int, float, Decimal)) else str(v)
 
 
 def change_sentence(c: Any) -> str:
@@ -546,7 +602,25 @@ def change_sentence(c: Any) -> str:
     who = f"{subject} “{c.label}”" if c.label and c.subject not in ("grades", "quota", "decisions") else subject
     if c.field in ("added", "removed"):
         return f"{who}: {_field_label(c.field)}"
-    return f"{who} · {_field_label(c.field)}: {_value_text(c.before)} → {_value_text(c.after)}"
+    return f"{who} · {_field_label(c.field)}: {_field_value(c.field, c.before)} → {_field_value(c.field, c.after)}"
+
+
+def figure_text(v: Any) -> str:
+    """A compared figure: 是/否 for answers, separators for amounts, a dash when absent."""
+    if isinstance(v, str) and v in ("True", "False", "true", "false"):
+        v = v.lower() == "true"
+    return _num(v)
+
+
+def _field_value(name: str, v: Any) -> str:
+    """A changed parameter's value in words: levels, rule kinds and measures by name, source notes readable."""
+    if v is None:
+        return "—"
+    if name in ("reference", "source") and isinstance(v, str):
+        return glossary.public_reference(v) or "—"
+    if name in ("level", "rule", "measure") and isinstance(v, str):
+        return term({"level": "level", "rule": "rule_kind", "measure": "measure"}[name], v)
+    return _value_text(v)
 
 
 def root_text(root: str | None) -> str:

@@ -8,17 +8,19 @@ updates a stored run or result: re-scoring is a new run (style.md §G).
 
 from __future__ import annotations
 
+import gc
 import getpass
-import json
 import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Text, bindparam, func, insert, select
 
 from assessment import (
@@ -31,11 +33,13 @@ from assessment import (
     Standing,
     SystemNotFoundError,
     apply_quota,
+    decide,
     evaluate,
     load_system,
     system_versions,
 )
 from assessment.outcome import to_stored
+from assessment.trace import jsonable
 from assessment.rulefiles import known_criteria
 from registry.assessments.pinning import store_files_for_run
 from registry.assessments.queries import not_void
@@ -436,6 +440,22 @@ def cli_label() -> str:
     return f"cli:{user}@{socket.gethostname()}"
 
 
+@contextmanager
+def bulk_phase() -> Iterator[None]:
+    """No garbage collection during a run: collections off throughout, and what the reads loaded frozen
+    out of the collector's view (`gc.freeze`) once loaded. The collector's passes over a national run's
+    millions of live objects took a third of its CPU, and an outcome holds no reference cycle that must
+    be freed early. Restored afterwards, also when the run fails (a worker process runs on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def run_assessment(year: int, *, category: str | None = None, started_by: Any = None, label: str | None = None,
                    note: str | None = None, progress: Callable[[int, str], Any] | None = None,
                    min_share: float | None = None, force: bool = False) -> RunSummary:
@@ -444,7 +464,11 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     Flushes, never commits. Raises NoSystemInForce (nothing written) when no system is in force, and
     YearNotAssessable for a future year or when fewer than `min_share` (default: the app's
     ASSESS_MIN_REPORT_SHARE) of the institutions due have reported, unless `force` with a `note`.
+    The run is stamped started when the work begins and finished when every outcome is computed,
+    just before the (immutable) run row and its results are written; the column default used to
+    stamp "started" at that insert, a moment after "finished" had been taken.
     """
+    started_at = utcnow()
     if min_share is None:
         from flask import current_app
 
@@ -456,6 +480,12 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
         raise YearNotAssessable(check)
     if force and not check.ok and not (note or "").strip():
         raise YearNotAssessable(check, forced_without_note=True)
+    with bulk_phase():
+        return _run(year, category, started_by, label, note, progress, check, force, started_at)
+
+
+def _run(year: int, category: str | None, started_by: Any, label: str | None, note: str | None,
+         progress: Callable[[int, str], Any] | None, check: Any, force: bool, started_at: datetime) -> RunSummary:
     systems = systems_in_force(year, category)
     progress = progress or _no_progress
     clock, cpu_clock = time.perf_counter(), time.process_time()
@@ -477,6 +507,7 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
     history = load_history(year, ids, facts)
     reviewed = reviewer_inputs(year, ids)
     timings["read"], cpu["read"] = time.perf_counter() - clock, time.process_time() - cpu_clock
+    gc.freeze()  # what was read lives to the end of the run: out of the collector's view
     clock, cpu_clock = time.perf_counter(), time.process_time()
 
     outcomes: list[tuple[InstitutionFacts, Outcome]] = []
@@ -484,45 +515,47 @@ def run_assessment(year: int, *, category: str | None = None, started_by: Any = 
         for n, (f, system) in enumerate(todo, 1):
             report = reports.get(f.id)
             inputs = build_inputs(system, report[1] if report else None, f, reviewed.get(f.id))
-            outcomes.append((f, evaluate(system, year, inputs, standing=f.standing(), history=history[f.id])))
+            outcomes.append((f, evaluate(system, year, inputs, standing=f.standing(), history=history[f.id],
+                                         decide=False)))
             if n % 200 == 0:
                 bar.update(200)
         bar.update(len(todo) % 200)
 
-    outcomes = _with_quota(outcomes, systems)
+    # the quota settles each grade first; only then is anything recommended (from the final grade)
+    outcomes = [(f, decide(o)) for f, o in _with_quota(outcomes, systems)]
     timings["evaluate"], cpu["evaluate"] = time.perf_counter() - clock, time.process_time() - cpu_clock
     clock, cpu_clock = time.perf_counter(), time.process_time()
 
     used: dict[str, dict[str, Any]] = {}
+    by_grade: dict[str | None, int] = defaultdict(int)
+    by_rec: dict[str | None, int] = defaultdict(int)
+    incomplete = 0
     for f, o in outcomes:
         key = o.system.source
         if key not in used:
             used[key] = {**o.system.to_dict(), "count": 0}
         used[key]["count"] += 1
+        by_grade[o.grade] += 1
+        by_rec[o.recommendation.kind if o.recommendation else None] += 1
+        incomplete += o.status == "incomplete"
     run = AssessmentRun(year=year, category=category, started_by_id=getattr(started_by, "id", None),
                         started_by_label=label or (None if started_by is not None else cli_label()),
                         systems=sorted(used.values(), key=lambda s: s["source"]), result_count=len(outcomes),
-                        note=(note or "").strip() or None, finished_at=utcnow(),
+                        counts={"grade": {g or "none": n for g, n in by_grade.items()},
+                                "recommendation": {r or "none": n for r, n in by_rec.items()}},
+                        note=(note or "").strip() or None, started_at=started_at, finished_at=utcnow(),
                         year_check=check.to_dict(forced=force and not check.ok))
     db.session.add(run)
     db.session.flush()
     store_files_for_run(run, {s.source: s for s in systems.values() if s.source in used}.values(), _criteria_used(outcomes))
 
-    by_grade: dict[str | None, int] = defaultdict(int)
-    by_rec: dict[str | None, int] = defaultdict(int)
-    incomplete = 0
-
     by_source = {s.source: s for s in systems.values()}
 
     def rows() -> Iterator[dict[str, Any]]:
         """Result rows serialised one at a time, as the database takes them (no list of 15,000 JSON texts)."""
-        nonlocal incomplete
         with progress(len(outcomes), "storing") as bar:
             for n, (f, o) in enumerate(outcomes, 1):
                 report = reports.get(f.id)
-                by_grade[o.grade] += 1
-                by_rec[o.recommendation.kind if o.recommendation else None] += 1
-                incomplete += o.status == "incomplete"
                 yield result_row(run.id, f, o, report[0] if report else None, history[f.id], by_source[o.system.source])
                 if n % CHUNK == 0:
                     bar.update(CHUNK)
@@ -558,12 +591,16 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
     """
     if db.engine.dialect.name == "postgresql":
         conn = db.session.connection().connection.driver_connection
-        columns = ", ".join("outcome" if c == "outcome_json" else c for c in _COPY_COLUMNS)
+        columns = ", ".join(_JSON_COLUMNS.get(c, c) for c in _COPY_COLUMNS)
         with conn.cursor() as cur, cur.copy(f"COPY {AssessmentResult.__tablename__} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(tuple([row[c] for c in _COPY_COLUMNS]))
+        # the planner's statistics for the columns lists filter and sort on (not the outcome, which
+        # nothing queries): without them a first run's pages are planned for an empty table
+        conn.execute(f"ANALYZE {AssessmentResult.__tablename__} ({', '.join(_ANALYZED)})")
         return
-    stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()))
+    stmt = insert(AssessmentResult).values(outcome=bindparam("outcome_json", type_=Text()),
+                                           recommendation_params=bindparam("params_json", type_=Text()))
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row)
@@ -576,7 +613,10 @@ def store_results(rows: Iterable[dict[str, Any]]) -> None:
 
 _COPY_COLUMNS = ("run_id", "institution_id", "year", "category", "subclass", "system_version", "system_sha256",
                  "self_report_id", "score", "grade", "recommendation", "recommendation_rule", "missing_count",
-                 "is_provisional", "outcome_json")
+                 "is_provisional", "params_json", "outcome_json")
+_ANALYZED = ("run_id", "institution_id", "year", "category", "score", "grade", "recommendation")
+#: row keys holding JSON text → the column they fill
+_JSON_COLUMNS = {"params_json": "recommendation_params", "outcome_json": "outcome"}
 
 
 def _with_quota(outcomes: list[tuple[InstitutionFacts, Outcome]],
@@ -621,8 +661,20 @@ def result_row(run_id: int, f: InstitutionFacts, o: Outcome, report_id: int | No
         "recommendation_rule": rec.rule if rec else _rule_of(o), "missing_count": len(o.missing),
         "is_provisional": bool(o.system.provisional or (gaps is not None and gaps.provisional)
                                or _any_provisional_indicator(system)),
-        "outcome_json": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        "params_json": None if rec is None else _json(jsonable(rec.params)),
+        "outcome_json": _json(data),
     }
+
+
+def _json(data: Any) -> str:
+    """Compact JSON text, Chinese kept as is (orjson: several times faster than json.dumps on a trace)."""
+    return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return jsonable(value)
 
 
 def _any_provisional_indicator(system: IndicatorSystem) -> bool:

@@ -9,7 +9,7 @@ differs from the one used, and what changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ from registry.extensions import db
 from registry.models import AssessmentRun, RunRuleFile, StoredRuleFile
 
 __all__ = ["PinnedFileError", "store_files_for_run", "load_pinned_system", "load_pinned_criteria", "pinned_for_outcome",
-           "disk_notices", "FileNotice"]
+           "disk_notices", "FileNotice", "run_files"]
 
 
 # --- storing ----------------------------------------------------------------------------------
@@ -252,7 +252,34 @@ def disk_notices(outcome: Mapping[str, Any], system: IndicatorSystem | None,
     return out
 
 
-def stored_files(keys: Sequence[str]) -> list[StoredRuleFile]:
-    """Stored rule files (without their text) in the order of `keys`."""
-    rows = {r.sha256: r for r in db.session.scalars(select(StoredRuleFile).where(StoredRuleFile.sha256.in_(list(keys))))}
-    return [rows[k] for k in keys if k in rows]
+def run_files(run_id: int) -> list[StoredRuleFile]:
+    """The stored rule files a run used (without their text): systems, inputs files, criteria."""
+    order = {"system": 0, "criteria": 1, "inputs": 2}
+    rows = db.session.scalars(select(StoredRuleFile).join(RunRuleFile, RunRuleFile.sha256 == StoredRuleFile.sha256)
+                              .where(RunRuleFile.run_id == run_id))
+    return sorted(rows, key=lambda r: (order.get(r.kind, 9), r.path))
+
+
+def warm_pinned() -> int:
+    """Parse every stored system and criteria file once (a worker's start), so no explanation pays for it.
+
+    Rule files are few (each content is stored once, however many runs used it). Returns how many were parsed.
+    """
+    n = 0
+    pairs: set[tuple[str, str | None]] = set()
+    for systems in db.session.scalars(select(AssessmentRun.systems)):
+        for s in systems or ():
+            pairs.add((s["sha256"], s.get("inputs_sha256")))
+    for sha, inputs_sha in sorted(pairs, key=lambda p: (p[0], p[1] or "")):
+        try:
+            load_pinned_system(sha, inputs_sha)
+            n += 1
+        except (PinnedFileError, SystemDefinitionError):
+            continue
+    for sha in db.session.scalars(select(StoredRuleFile.sha256).where(StoredRuleFile.kind == "criteria")):
+        try:
+            load_pinned_criteria(sha)
+            n += 1
+        except (PinnedFileError, SystemDefinitionError):
+            continue
+    return n

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, True_, func, select
 from sqlalchemy.orm import undefer
 
 from registry.extensions import db
@@ -15,26 +16,38 @@ GRADES = ("A", "B", "C", "D")
 RECOMMENDATION_GROUPS = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise")
 
 
-def run_counts(run_ids: Sequence[int], scope: ColumnElement[bool] | None = None) -> dict[int, dict[str, int]]:
-    """run id → {grade or "none": count} in one query; `scope` (registry.access.scoped) limits what is counted."""
-    out: dict[int, dict[str, int]] = {rid: {} for rid in run_ids}
-    if not run_ids:
-        return out
-    for rid, grade, n in db.session.execute(
-            select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
-            .where(AssessmentResult.run_id.in_(run_ids), *_scope(scope)).group_by(AssessmentResult.run_id, AssessmentResult.grade)):
-        out[rid][grade or "none"] = n
+def run_counts(runs: Sequence[AssessmentRun], scope: ColumnElement[bool] | None = None) -> dict[int, dict[str, int]]:
+    """run id → {grade or "none": count}: the counts each run stored when `scope` (registry.access.scoped)
+    filters nothing, else counted in one query."""
+    whole = scope is None or isinstance(scope, True_)
+    out: dict[int, dict[str, int]] = {r.id: dict((r.counts or {}).get("grade") or {}) if whole else {} for r in runs}
+    todo = [r.id for r in runs if not (whole and r.counts)]
+    if todo:
+        for rid, grade, n in db.session.execute(
+                select(AssessmentResult.run_id, AssessmentResult.grade, func.count())
+                .where(AssessmentResult.run_id.in_(todo), *_scope(scope))
+                .group_by(AssessmentResult.run_id, AssessmentResult.grade)):
+            out[rid][grade or "none"] = n
     return out
 
 
-def grade_distribution(run_id: int, **filters: Any) -> dict[str, int]:
-    stmt = select(AssessmentResult.grade, func.count()).where(AssessmentResult.run_id == run_id)
-    stmt = _filtered(stmt, **filters)
+def grade_distribution(run: AssessmentRun, **filters: Any) -> dict[str, int]:
+    """Grade → count over the run's results matching `filters` (the stored counts when nothing narrows them)."""
     counts = {g: 0 for g in GRADES}
     counts["none"] = 0
+    if _whole(filters) and run.counts:
+        counts.update(run.counts.get("grade") or {})
+        return counts
+    stmt = _filtered(select(AssessmentResult.grade, func.count()).where(AssessmentResult.run_id == run.id), **filters)
     for grade, n in db.session.execute(stmt.group_by(AssessmentResult.grade)):
         counts[grade or "none"] = n
     return counts
+
+
+def _whole(filters: dict[str, Any]) -> bool:
+    """No filter narrows the run (a scope of everything counts as none)."""
+    scope = filters.get("scope")
+    return (scope is None or isinstance(scope, True_)) and not any(v for k, v in filters.items() if k != "scope")
 
 
 def _scope(scope: ColumnElement[bool] | None) -> tuple[ColumnElement[bool], ...]:
@@ -65,17 +78,34 @@ SORTS = {
 }
 
 
-def run_results(run_id: int, *, sort: str = "score", desc: bool = True, page: int = 1, per_page: int = 50,
+#: best score first, results without a score (incomplete) ahead of them: ix_assessment_results_run_score read
+#: backwards, so a page costs the same on page 1 and page 200
+BY_SCORE = (AssessmentResult.score.desc().nulls_first(), AssessmentResult.id.desc())
+
+
+def run_results(run: AssessmentRun, *, sort: str = "score", desc: bool = True, page: int = 1, per_page: int = 50,
                 **filters: Any) -> tuple[list[tuple[AssessmentResult, Institution]], int]:
-    """One page of a run's results (without the stored outcomes) and the total matching."""
-    base = _filtered(select(AssessmentResult, Institution).join(Institution, Institution.id == AssessmentResult.institution_id)
-                     .where(AssessmentResult.run_id == run_id), **filters)
-    total = db.session.scalar(_filtered(select(func.count()).select_from(AssessmentResult)
-                                        .where(AssessmentResult.run_id == run_id), **filters)) or 0
+    """One page of a run's results (without the stored outcomes) and the total matching.
+
+    The page's ids are cut from the ordered results first; only those rows are loaded with their institution.
+    """
+    ids_stmt = _filtered(select(AssessmentResult.id).where(AssessmentResult.run_id == run.id), **filters)
+    if _whole(filters):
+        total = run.result_count
+    else:
+        total = db.session.scalar(select(func.count()).select_from(ids_stmt.subquery())) or 0
     col = SORTS.get(sort, AssessmentResult.score)
-    order = col.desc().nulls_last() if desc else col.asc().nulls_last()
-    rows = db.session.execute(base.order_by(order, AssessmentResult.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return [(r[0], r[1]) for r in rows], total
+    if col is AssessmentResult.score:
+        order = BY_SCORE if desc else (AssessmentResult.score.asc().nulls_last(), AssessmentResult.id)
+    else:
+        order = (col.desc().nulls_last() if desc else col.asc().nulls_last(), AssessmentResult.id)
+    if col is Institution.name:
+        ids_stmt = ids_stmt.join(Institution, Institution.id == AssessmentResult.institution_id)
+    ids = [rid for (rid,) in db.session.execute(ids_stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page))]
+    found = {r.id: (r, i) for r, i in db.session.execute(
+        select(AssessmentResult, Institution).join(Institution, Institution.id == AssessmentResult.institution_id)
+        .where(AssessmentResult.id.in_(ids)))} if ids else {}
+    return [found[rid] for rid in ids], total
 
 
 def not_void() -> Any:
@@ -107,18 +137,78 @@ def assessed_years() -> list[int]:
                                    .order_by(AssessmentRun.year.desc())))
 
 
-def latest_results_for_year(year: int, scope: ColumnElement[bool] | None = None) -> list[tuple[AssessmentResult, Institution]]:
-    """Each institution's result from the latest non-void run of `year` that assessed it (within `scope`)."""
-    latest = (select(AssessmentResult.institution_id, func.max(AssessmentResult.run_id).label("run_id"))
-              .where(AssessmentResult.year == year, not_void(), *_scope(scope)).group_by(AssessmentResult.institution_id).subquery())
-    rows = db.session.execute(
-        select(AssessmentResult, Institution)
-        .join(latest, (latest.c.institution_id == AssessmentResult.institution_id) & (latest.c.run_id == AssessmentResult.run_id))
-        .join(Institution, Institution.id == AssessmentResult.institution_id)
-        .where(AssessmentResult.year == year)
-        .options(undefer(AssessmentResult.outcome))
-        .order_by(AssessmentResult.category, AssessmentResult.score.desc().nulls_last(), Institution.name)).all()
-    return [(r[0], r[1]) for r in rows]
+def runs_for_picker() -> list[tuple[int, int, str | None, Any]]:
+    """(id, year, category, started_at) of every non-void run, newest first: the light columns a run picker shows."""
+    return [tuple(r) for r in db.session.execute(
+        select(AssessmentRun.id, AssessmentRun.year, AssessmentRun.category, AssessmentRun.started_at)
+        .where(AssessmentRun.id.not_in(select(RunVoid.run_id)))
+        .order_by(AssessmentRun.year.desc(), AssessmentRun.id.desc()))]
+
+
+def default_run_id(year: int | None = None) -> int | None:
+    """The run the recommendations page opens on: the latest non-void run of `year`, by default of
+    `default_year()` (the latest year with reports), else of the latest year assessed."""
+    year = year if year is not None else default_year()
+    stmt = select(AssessmentRun.id).where(AssessmentRun.id.not_in(select(RunVoid.run_id)))
+    if year is not None:
+        stmt = stmt.where(AssessmentRun.year == year)
+    return db.session.scalar(stmt.order_by(AssessmentRun.year.desc(), AssessmentRun.id.desc()).limit(1))
+
+
+def _recommendation_is(kind: str) -> Any:
+    return AssessmentResult.recommendation.is_(None) if kind == "none" else AssessmentResult.recommendation == kind
+
+
+def recommendation_counts(run: AssessmentRun, scope: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """Recommendation (or "none") → how many results of the run carry it: the counts the run stored, or
+    for a user who does not see every institution one grouped scan of what they see."""
+    counts = {k: 0 for k in (*RECOMMENDATION_GROUPS, "none")}
+    if (scope is None or isinstance(scope, True_)) and run.counts:
+        counts.update(run.counts.get("recommendation") or {})
+        return counts
+    for rec, n in db.session.execute(select(AssessmentResult.recommendation, func.count())
+                                     .where(AssessmentResult.run_id == run.id, *_scope(scope))
+                                     .group_by(AssessmentResult.recommendation)):
+        counts[rec or "none"] = counts.get(rec or "none", 0) + n
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRow:
+    """What one line of the recommendations page shows: light columns only, never the stored outcome."""
+
+    result_id: int
+    institution_id: int
+    name: str
+    uscc: str
+    category: str
+    subclass: str | None
+    score: Any
+    grade: str | None
+    recommendation: str | None
+    rule: str | None
+    params: Mapping[str, Any]
+    is_provisional: bool
+
+
+def recommendation_rows(run_id: int, kind: str, *, limit: int, offset: int = 0,
+                        scope: ColumnElement[bool] | None = None) -> list[RecommendationRow]:
+    """One page of a run's results with recommendation `kind` ("none": without one), best score first.
+
+    The page's ids come from the (run, recommendation, score, id) index read backwards; only
+    those rows are joined to their institutions.
+    """
+    ids = (select(AssessmentResult.id).where(AssessmentResult.run_id == run_id, _recommendation_is(kind), *_scope(scope))
+           .order_by(*BY_SCORE).limit(limit).offset(offset))
+    page = [rid for (rid,) in db.session.execute(ids)]
+    if not page:
+        return []
+    r, i = AssessmentResult, Institution
+    found = {t[0]: RecommendationRow(*t[:10], t[10] or {}, bool(t[11])) for t in db.session.execute(
+        select(r.id, i.id, i.name, i.uscc, r.category, r.subclass, r.score, r.grade, r.recommendation,
+               r.recommendation_rule, r.recommendation_params, r.is_provisional)
+        .join(i, i.id == r.institution_id).where(r.id.in_(page)))}
+    return [found[rid] for rid in page]
 
 
 def result_with_outcome(result_id: int) -> AssessmentResult | None:

@@ -18,8 +18,17 @@ from assessment import LEVELS, SystemNotFoundError, check_criteria, criteria_for
 from registry.access import get_institution_or_404, roles_required, scoped
 from registry.assessments import bp, queries
 from registry.assessments.comparison import compare_runs, indicator_sentences, reason_sentences
-from registry.assessments.explain import change_sentence, explain, gap_sentence, notice_sentence, recommendation_sentence
+from registry.assessments.explain import (
+    change_sentence,
+    consequence_text,
+    explain,
+    notice_sentence,
+    recommendation_sentence,
+    root_text,
+)
 from registry.assessments.forms import RunFilterForm, VoidRunForm
+from registry.assessments.gap_lines import gap_lines
+from registry.assessments.pinning import PinnedFileError, load_pinned_system, run_files
 from registry.assessments.operations import (
     InstitutionFacts,
     NoSystemInForce,
@@ -30,6 +39,8 @@ from registry.assessments.operations import (
 )
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.i18n import is_english
+from registry.inputs import db_int
 from registry.models import AssessmentResult, AssessmentRun, Institution, Role, SelfReport, User
 
 staff = roles_required(Role.ADMIN, Role.REVIEWER)
@@ -52,9 +63,9 @@ def institution_url(institution_id: int) -> str:
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"assessment_history": assessment_history, "institution_url": institution_url,
-            "notice_sentence": notice_sentence, "change_sentence": change_sentence,
+            "notice_sentence": notice_sentence, "change_sentence": change_sentence, "root_text": root_text,
             "indicator_sentences": indicator_sentences, "reason_sentences": reason_sentences,
-            "started_by_name": started_by_name}
+            "started_by_name": started_by_name, "consequence_text": consequence_text}
 
 
 def started_by_name(run: AssessmentRun) -> str:
@@ -83,7 +94,7 @@ def assessment_history(institution: Institution) -> dict[str, Any]:
 def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
-    counts = queries.run_counts([r.id for r in runs], scoped(AssessmentResult.institution_id))
+    counts = queries.run_counts(runs, scoped(AssessmentResult.institution_id))
     from registry.assessments.run_jobs import recent_jobs, start_form
 
     jobs = recent_jobs()
@@ -93,7 +104,7 @@ def index():
                            start_form=start_form() if current_user.role is Role.ADMIN else None)
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 @staff
 def run(run_id: int):
     the_run = db.session.get(AssessmentRun, run_id) or abort(404)
@@ -104,16 +115,17 @@ def run(run_id: int):
     filters["scope"] = scoped(AssessmentResult.institution_id)
     sort = form.sort.data if form.sort.data in queries.SORTS else "score"
     desc = form.order.data != "asc"
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.run_results(run_id, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
-    dist = queries.grade_distribution(run_id, **{k: v for k, v in filters.items() if k != "grade"})
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)  # within OFFSET's range
+    rows, total = queries.run_results(the_run, sort=sort, desc=desc, page=page, per_page=PER_PAGE, **filters)
+    dist = queries.grade_distribution(the_run, **{k: v for k, v in filters.items() if k != "grade"})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("assessments/run.html", run=the_run, rows=rows, total=total, form=form, dist=dist,
-                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm())
+                           page=page, pages=pages, args=args, sort=sort, desc=desc, void_form=VoidRunForm(),
+                           files=run_files(run_id))
 
 
-@bp.route("/runs/<int:run_id>/void", methods=["POST"])
+@bp.route("/runs/<id:run_id>/void", methods=["POST"])
 @roles_required(Role.ADMIN)
 def void(run_id: int):
     """Void a run with a written reason (admins); the run and its results stay as they were."""
@@ -134,33 +146,66 @@ def void(run_id: int):
     return redirect(url_for("assessments.run", run_id=run_id))
 
 
-@bp.route("/results/<int:result_id>")
+@bp.route("/results/<id:result_id>")
 @staff
 def result(result_id: int):
     res = queries.result_with_outcome(result_id) or abort(404)
     inst = get_institution_or_404(res.institution_id)
     history = queries.latest_runs_by_year(inst.id)
-    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome),
-                           report_url=report_url(res.self_report_id), history=history,
-                           run=db.session.get(AssessmentRun, res.run_id))
+    url = report_url(res.self_report_id)
+    return render_template("assessments/result.html", result=res, institution=inst, e=explain(res.outcome, url),
+                           report_url=url, history=history, run=db.session.get(AssessmentRun, res.run_id))
+
+
+#: rows each recommendation group shows on the overview; the group's own page lists the rest
+GROUP_PREVIEW = 10
+RECOMMENDATION_ORDER = ("recognise", "upgrade", "rectify", "exit", "keep", "do_not_recognise", "none")
 
 
 @bp.route("/recommendations")
 @staff
 def recommendations():
-    years = queries.assessed_years()
-    year = request.args.get("year", type=int) or queries.default_year() or (years[0] if years else date.today().year - 1)
-    rows = queries.latest_results_for_year(year, scoped(AssessmentResult.institution_id))
-    groups: dict[str, list[tuple[Any, Institution, str]]] = {k: [] for k in queries.RECOMMENDATION_GROUPS}
-    groups["none"] = []
-    for res, inst in rows:
-        rec = (res.outcome or {}).get("recommendation") or {}
-        sentence = recommendation_sentence(res.recommendation_rule, res.recommendation, rec.get("params") or {})
-        groups.setdefault(res.recommendation or "none", []).append((res, inst, sentence))
-    return render_template("assessments/recommendations.html", year=year, years=years, groups=groups)
+    """A run's recommendations grouped by kind with counts; each group paged (a national run has ~14,000).
+
+    Opens on the latest non-void run of the latest year with reports; ?run= or ?year= choose another.
+    """
+    runs = queries.runs_for_picker()
+    run_id = request.args.get("run", type=db_int) or queries.default_run_id(request.args.get("year", type=db_int))
+    the_run = db.session.get(AssessmentRun, run_id) if run_id else None
+    if run_id and the_run is None:
+        abort(404)
+    group = request.args.get("group") or None
+    if group is not None and group not in RECOMMENDATION_ORDER:
+        abort(404)
+    page = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+    scope = scoped(AssessmentResult.institution_id)
+    counts = queries.recommendation_counts(the_run, scope) if the_run else {}
+    sections = []
+    for kind in ([group] if group else RECOMMENDATION_ORDER):
+        limit = PER_PAGE if group else GROUP_PREVIEW
+        rows = queries.recommendation_rows(the_run.id, kind, limit=limit, offset=(page - 1) * limit if group else 0,
+                                           scope=scope) if the_run and counts.get(kind) else []
+        sections.append((kind, [(r, recommendation_sentence(r.rule, r.recommendation, r.params,
+                                                            labels=_veto_labels(r.result_id) if r.params.get("vetoes") else None))
+                                for r in rows]))
+    pages = max((counts.get(group, 0) + PER_PAGE - 1) // PER_PAGE, 1) if group else 1
+    return render_template("assessments/recommendations.html", run=the_run, runs=runs, counts=counts,
+                           sections=sections, group=group, page=page, pages=pages, preview=GROUP_PREVIEW,
+                           order=RECOMMENDATION_ORDER)
 
 
-@bp.route("/gaps/<int:institution_id>")
+def _veto_labels(result_id: int) -> dict[str, str]:
+    """The veto items' labels from the pinned system a result used (only the few rows a veto decided)."""
+    res = queries.result_with_outcome(result_id)
+    ref = (res.outcome or {}).get("system") or {} if res is not None else {}
+    try:
+        system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
+    except (KeyError, PinnedFileError):
+        return {}
+    return {i.code: i.label_en if is_english() and i.label_en else i.label for i in system.indicators if i.rule == "veto"}
+
+
+@bp.route("/gaps/<id:institution_id>")
 @staff
 def gaps(institution_id: int):
     inst = get_institution_or_404(institution_id)
@@ -178,7 +223,7 @@ def gaps(institution_id: int):
         abort(404)
     report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.is_current.is_(True))
                                .order_by(SelfReport.year.desc()).limit(1))
-    year = request.args.get("year", type=int) or (report.year if report else date.today().year - 1)
+    year = request.args.get("year", type=db_int) or (report.year if report else date.today().year - 1)
     if report is not None and report.year != year:
         report = db.session.scalar(select(SelfReport).where(SelfReport.institution_id == inst.id, SelfReport.year == year,
                                                             SelfReport.is_current.is_(True)))
@@ -193,15 +238,20 @@ def gaps(institution_id: int):
         inst.is_hardship_area)
     inputs = build_inputs(system, report.values if report else None, facts) if system else {}
     gap = check_criteria(crit, inputs, hardship_area=inst.is_hardship_area, year=year)
-    rows = [(r, gap_sentence(r.to_dict())) for r in gap.rows]
+    url = report_url(report.id if report else None)
+    decls = system.input_set.by_code() if system else {}
+    rows = gap_lines(gap.to_dict(), input_labels={c: d.label_en if is_english() and d.label_en else d.label
+                                                  for c, d in decls.items()},
+                     input_units={c: d.unit for c, d in decls.items()}, report_url=url,
+                     criteria_title=crit.title_en if is_english() and crit.title_en else crit.title)
     return render_template("assessments/gaps.html", institution=inst, level=level, year=year, gap=gap, rows=rows,
-                           report=report, report_url=report_url(report.id if report else None), criteria=crit)
+                           report=report, report_url=url, criteria=crit)
 
 
 @bp.route("/compare")
 @staff
 def compare():
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     cmp = None
     if a and b:

@@ -9,11 +9,15 @@ bypass the ORM unit of work and are NOT audited: audited tables are written thro
 Acting user: the logged-in account in a web request; otherwise the label set with
 `acting_as(...)` (CLI commands), else "cli:<os user>@<host>".
 
-Tamper evidence: entry.hash = sha256(prev_hash + canonical JSON of the entry). Appends are
+Tamper evidence: entry.hash = HMAC-SHA256(AUDIT_KEY, prev_hash + canonical JSON of the entry,
+its id included). The key (FUHUA_AUDIT_KEY) is kept apart from the database and from the secret
+key, so someone who can write the database cannot recompute a rewritten chain. Appends are
 serialised (PostgreSQL: a transaction-scoped advisory lock taken before the flush writes
-anything; SQLite serialises writers itself), so the chain is a single line. Note that dropping
-entries at the very end of the chain cannot be detected from the chain alone; keep the latest
-hash elsewhere (e.g. print it in the yearly publication) to anchor it.
+anything; SQLite serialises writers itself), so the chain is a single line, and each entry's id
+is the previous one plus one (assigned here, not by a sequence that rollbacks leave holes in):
+a missing id is a deleted entry. Dropping entries at the very end cannot be seen from the chain
+alone: `fuhua audit anchor` writes the head (last id, count, hash) as a signed statement to keep
+outside the database, and `fuhua audit verify --anchor FILE` checks the log still reaches it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import contextvars
 import enum
 import getpass
 import hashlib
+import hmac
 import json
 import socket
 from collections.abc import Iterator
@@ -43,15 +48,18 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
     "reporting_seasons", "filings", "work_summaries",
     "assessment_run_voids",
+    "api_tokens",
 })
 
 #: columns never recorded: bookkeeping that changes on every login or save
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
     "users": frozenset({"last_login_at"}),
+    "api_tokens": frozenset({"last_used_at"}),
 }
 IGNORED_EVERYWHERE = frozenset({"updated_at"})
 #: columns whose change is recorded but not their value
-MASKED_COLUMNS: dict[str, frozenset[str]] = {"users": frozenset({"password_hash"})}
+MASKED_COLUMNS: dict[str, frozenset[str]] = {"users": frozenset({"password_hash"}),
+                                             "api_tokens": frozenset({"token_hash"})}
 MASK = "***"
 
 GENESIS = "0" * 64
@@ -133,12 +141,19 @@ def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def entry_hash(prev_hash: str, *, at: datetime, actor_id: int | None, actor_label: str, action: str,
-               table_name: str, record_id: str, before: Any, after: Any) -> str:
-    """sha256 over the previous hash and the canonical JSON of the entry."""
-    payload = {"at": _at_text(at), "actor_id": actor_id, "actor_label": actor_label, "action": action,
-               "table": table_name, "record_id": record_id, "before": before, "after": after}
-    return hashlib.sha256((prev_hash + canonical(payload)).encode("utf-8")).hexdigest()
+def audit_key() -> bytes:
+    """The chain's HMAC key (FUHUA_AUDIT_KEY; create_app refuses the development default outside debug)."""
+    from flask import current_app
+
+    return str(current_app.config["AUDIT_KEY"]).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, *, entry_id: int, at: datetime, actor_id: int | None, actor_label: str, action: str,
+               table_name: str, record_id: str, before: Any, after: Any, key: bytes) -> str:
+    """HMAC-SHA256 (keyed with the audit key) over the previous hash and the canonical JSON of the entry."""
+    payload = {"id": entry_id, "at": _at_text(at), "actor_id": actor_id, "actor_label": actor_label,
+               "action": action, "table": table_name, "record_id": record_id, "before": before, "after": after}
+    return hmac.new(key, (prev_hash + canonical(payload)).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _at_text(at: datetime) -> str:
@@ -258,13 +273,16 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     conn = session.connection()
     actor_id, actor_label = current_actor()
-    prev = conn.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
+    last = conn.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    last_id, prev = (last.id, last.hash) if last is not None else (0, GENESIS)
     at = _now()
+    key = audit_key()
     rows = []
     for action, table, record_id, before, after in entries:
-        digest = entry_hash(prev, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
-                            table_name=table, record_id=record_id, before=before, after=after)
-        rows.append({"at": at, "actor_id": actor_id, "actor_label": actor_label, "action": action,
+        last_id += 1
+        digest = entry_hash(prev, entry_id=last_id, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
+                            table_name=table, record_id=record_id, before=before, after=after, key=key)
+        rows.append({"id": last_id, "at": at, "actor_id": actor_id, "actor_label": actor_label, "action": action,
                      "table_name": table, "record_id": record_id, "before": before, "after": after,
                      "prev_hash": prev, "hash": digest})
         prev = digest
@@ -287,17 +305,20 @@ class ChainReport:
 
     checked: int
     broken_id: int | None = None
-    problem: str | None = None  #: "prev_hash" (an entry was removed or reordered) or "hash" (edited)
+    #: "prev_hash" (an entry was removed or reordered), "gap" (an id is missing) or "hash" (edited, or another key)
+    problem: str | None = None
     last_hash: str = GENESIS
+    last_id: int = 0
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Recompute every hash in id order; report the first entry whose link or content does not match."""
-    prev = GENESIS
+def verify_chain(session: Session, key: bytes | None = None) -> ChainReport:
+    """Recompute every hash in id order; report the first entry whose link, id or content does not match."""
+    key = audit_key() if key is None else key
+    prev, last_id = GENESIS, 0
     checked = 0
     stmt = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
     result = session.scalars(stmt)  # a server-side cursor on PostgreSQL: close it even when stopping early
@@ -305,16 +326,90 @@ def verify_chain(session: Session) -> ChainReport:
         for entry in result:
             checked += 1
             if entry.prev_hash != prev:
-                return ChainReport(checked, entry.id, "prev_hash", prev)
-            expected = entry_hash(prev, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
-                                  action=entry.action, table_name=entry.table_name, record_id=entry.record_id,
-                                  before=entry.before, after=entry.after)
-            if expected != entry.hash:
-                return ChainReport(checked, entry.id, "hash", prev)
-            prev = entry.hash
+                return ChainReport(checked, entry.id, "prev_hash", prev, last_id)
+            if entry.id != last_id + 1:
+                return ChainReport(checked, entry.id, "gap", prev, last_id)
+            expected = entry_hash(prev, entry_id=entry.id, at=entry.at, actor_id=entry.actor_id,
+                                  actor_label=entry.actor_label, action=entry.action, table_name=entry.table_name,
+                                  record_id=entry.record_id, before=entry.before, after=entry.after, key=key)
+            if not hmac.compare_digest(expected, entry.hash):
+                return ChainReport(checked, entry.id, "hash", prev, last_id)
+            prev, last_id = entry.hash, entry.id
     finally:
         result.close()
-    return ChainReport(checked, None, None, prev)
+    return ChainReport(checked, None, None, prev, last_id)
+
+
+# --- anchors: the head of the chain, kept outside the database --------------------------------
+
+ANCHOR_TITLE = "Fuhua audit anchor"
+_ANCHOR_FIELDS = ("last id", "entries", "head hash", "taken at")
+
+
+class AnchorError(ValueError):
+    """The anchor file cannot be read, or its signature does not match (edited, or another key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    last_id: int
+    entries: int
+    head_hash: str
+    taken_at: str
+
+    def body(self) -> str:
+        values = (self.last_id, self.entries, self.head_hash, self.taken_at)
+        return ANCHOR_TITLE + "\n" + "".join(f"{name}: {value}\n" for name, value in zip(_ANCHOR_FIELDS, values))
+
+    def signature(self, key: bytes) -> str:
+        return hmac.new(key, self.body().encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def signed(self, key: bytes) -> str:
+        """The statement to keep (print it, mail it, file it with the yearly report)."""
+        return self.body() + f"signature: {self.signature(key)}\n"
+
+
+def take_anchor(session: Session, key: bytes | None = None) -> Anchor:
+    """The head of the chain now. Refuses (AnchorError) when the chain itself does not verify."""
+    report = verify_chain(session, key)
+    if not report.ok:
+        raise AnchorError(f"the audit log is broken at entry #{report.broken_id}; no anchor taken")
+    taken_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return Anchor(report.last_id, report.checked, report.last_hash, taken_at)
+
+
+def read_anchor(text_: str, key: bytes | None = None) -> Anchor:
+    """Parse and check a signed anchor statement."""
+    key = audit_key() if key is None else key
+    fields: dict[str, str] = {}
+    for line in text_.strip().splitlines()[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            fields[name.strip()] = value.strip()
+    try:
+        anchor = Anchor(int(fields["last id"]), int(fields["entries"]), fields["head hash"], fields["taken at"])
+        signature = fields["signature"]
+    except (KeyError, ValueError) as error:
+        raise AnchorError(f"not an audit anchor ({error})") from None
+    if not text_.startswith(ANCHOR_TITLE) or not hmac.compare_digest(anchor.signature(key), signature):
+        raise AnchorError("the anchor's signature does not match: it was edited, or signed with another audit key")
+    return anchor
+
+
+def check_against_anchor(session: Session, anchor: Anchor) -> str | None:
+    """None when the stored log still contains the anchored head unchanged; else what is wrong."""
+    head = session.get(AuditEntry, anchor.last_id) if anchor.last_id else None
+    if anchor.last_id and head is None:
+        return (f"entry #{anchor.last_id}, the anchored head, is missing: the log was cut back or truncated "
+                f"after the anchor was taken")
+    if head is not None and head.hash != anchor.head_hash:
+        return f"entry #{anchor.last_id} no longer has the anchored hash: the log was rewritten up to the anchor"
+    from sqlalchemy import func
+
+    count = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.id <= anchor.last_id)) or 0
+    if count != anchor.entries:
+        return f"{count} entries up to #{anchor.last_id}, the anchor counted {anchor.entries}: entries were deleted"
+    return None
 
 
 install()

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from registry.auth import bp
 from registry.auth.forms import LoginForm
-from registry.auth.operations import LoginRefused, authenticate
+from registry.auth.operations import LoginRefused, authenticate, end_sessions
 from registry.audit import remember_request_user
 from registry.extensions import db, limiter
 from registry.security import start_session
@@ -89,6 +89,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """End the session on the server too: a copy of the cookie (another tab, a shared computer's
+    cache, a stolen cookie) carries the old session version and is refused from now on."""
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     _clear_session()
     flash(_("You have been logged out."), "info")

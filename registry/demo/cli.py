@@ -70,12 +70,17 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         counts, inst_id = write_dataset(ds)
         counts["self_reports"] = write_figures(ds, inst_id, summary.notes, systems=systems)
     summary.accounts = create_accounts(ds, inst_id, summary.notes)
-    if shape.name == "city":  # national scale is for benchmarks, which supply their own scores
-        from registry.demo.reviews import simulate_reviews
+    from registry.demo.reviews import simulate_reviews, write_review_sheets
 
+    phase = time.perf_counter()
+    if shape.name == "city":  # through the review operations, as a reviewer would
         counts["review_sheets"] = simulate_reviews(tuple(shape.figure_years), seed, summary.notes)
-        if progress:
-            click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets")
+    else:  # the same rounds and sheets in bulk: a national run is complete, as the city's is
+        counts["review_sheets"] = write_review_sheets(tuple(shape.figure_years), seed, summary.notes)
+    if progress:
+        if counts["review_sheets"]:
+            click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets "
+                       f"in {time.perf_counter() - phase:.1f} s")
     from sqlalchemy import select
 
     from assessment import CATEGORIES
@@ -84,8 +89,8 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
     demo_institution = db.session.scalar(select(User.institution_id).where(User.username == "institution"))
     seasoned = simulate_season(max(shape.figure_years), list(CATEGORIES), seed, demo_institution, summary.notes)
     counts["filings"] = sum(seasoned.values())
-    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users", "filings",
-              "work_summaries")
+    loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users",
+              "review_rounds", "review_assignments", "tenancy_day_counts", "filings", "work_summaries")
     analyze(loaded)
     db.session.commit()
     vacuum_analyze(loaded)

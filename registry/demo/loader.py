@@ -76,11 +76,16 @@ def purge_demo_data() -> dict[str, int]:
     inst, firms, users = tables["institutions"], tables["firms"], tables["users"]
     _delete(inst, inst.c.is_synthetic.is_(True), metadata, deleted, set())
     _delete(firms, firms.c.is_synthetic.is_(True), metadata, deleted, set())
-    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS]) | users.c.username.like("town-%"),
-            metadata, deleted, set())
+    from registry.demo.reviews import expert_usernames
+
+    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS] + expert_usernames())
+            | users.c.username.like("town-%"), metadata, deleted, set())
     # seasons whose every filing belonged to demo institutions (a demo database holds no real ones)
     seasons, filings = tables["reporting_seasons"], tables["filings"]
     _delete(seasons, ~seasons.c.id.in_(select(filings.c.season_id)), metadata, deleted, set())
+    from registry.stats.summary import rebuild_tenancy_summary
+
+    rebuild_tenancy_summary(db.session)  # the tenancies went without the ORM
     return {k: v for k, v in deleted.items() if v}
 
 
@@ -117,7 +122,7 @@ def _write(table: Table, columns: Sequence[str], rows: Iterable[tuple], progress
     if conn.dialect.name == "postgresql":
         from psycopg.types.json import Jsonb
 
-        json_cols = [i for i, c in enumerate(columns) if c in ("values", "tables")]
+        json_cols = [i for i, c in enumerate(columns) if c in ("values", "tables", "scores")]
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             cols = ", ".join(f'"{c}"' for c in columns)
@@ -225,6 +230,9 @@ def write_dataset(ds: Dataset, progress: Progress | None = None) -> tuple[dict[s
     counts["tenancies"] = _write(Tenancy.__table__, TENANCY_COLS, (
         (t["firm_id"] + f0, inst_id[t["carrier_id"]], t["entered_on"], t["exited_on"], t["exit_reason"],
          t["graduation_criterion"], now, now) for t in ds.tenancies), progress)
+    from registry.stats.summary import rebuild_tenancy_summary
+
+    rebuild_tenancy_summary(db.session)  # the tenancies went in without the ORM
     return counts, inst_id
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
+from registry.errors_domain import RegistryError
 from registry.extensions import db
-from registry.models import ReviewAssignment, Role, User
+from registry.models import CarrierType, Institution, ReviewAssignment, ReviewRound, Role, Status, User
 from registry.reviews import operations as review_ops
 from registry.reviews.systems import reviewer_items
 
@@ -35,10 +38,15 @@ def _has_reviewer_items(category: str, year: int) -> bool:
     return False
 
 
+def expert_usernames() -> list[str]:
+    """The synthetic experts' accounts (removed with the demo data)."""
+    return [f"expert{n:02d}" for n in range(1, EXPERTS + 1)]
+
+
 def create_experts() -> list[User]:
     experts = []
-    for n in range(1, EXPERTS + 1):
-        user = User(username=f"expert{n:02d}", display_name=f"评审专家{n:02d}（演示）", role=Role.REVIEWER)
+    for n, username in enumerate(expert_usernames(), 1):
+        user = User(username=username, display_name=f"评审专家{n:02d}（演示）", role=Role.REVIEWER)
         user.set_password(secrets.token_urlsafe(24))
         db.session.add(user)
         experts.append(user)
@@ -91,3 +99,64 @@ def simulate_reviews(years: tuple[int, ...], seed: int, notes: list[str]) -> int
                                       submit=True, items=items, today=opens)
                 sheets += 1
     return sheets
+
+
+ASSIGNMENT_COLS = ("round_id", "reviewer_id", "institution_id", "method", "assigned_at", "status", "scores", "saved_at",
+                   "submitted_at", "version")
+
+
+def write_review_sheets(years: tuple[int, ...], seed: int, notes: list[str]) -> int:
+    """`simulate_reviews` for the national scale: the same rounds and submitted sheets, written in bulk.
+
+    Thousands of institutions per category make the one-sheet-at-a-time path take minutes, so the
+    rounds are created as rows and the sheets (three experts per institution, scores drawn as in
+    `simulate_reviews`) go in with one COPY / executemany. Demo experts have no affiliation, so no
+    conflict of interest can arise; the per-reviewer cap is a planning aid and not applied here.
+    """
+    from registry.demo.loader import _write
+
+    rng = random.Random(f"reviews-{seed}")
+    experts = list(db.session.scalars(select(User.id).where(User.username.in_(expert_usernames())).order_by(User.id))) \
+        or [u.id for u in create_experts()]
+    written = 0
+    for year in years:
+        for category in CATEGORIES:
+            if not _has_reviewer_items(category, year):
+                continue
+            opens = date(year + 1, 3, 1)
+            rnd = db.session.scalar(select(ReviewRound).where(ReviewRound.year == year, ReviewRound.category == category))
+            if rnd is None:  # a reload (--reset) keeps the round; its sheets went with the purged institutions
+                rnd = ReviewRound(year=year, category=category, opens_on=opens, closes_on=date(year + 1, 4, 30),
+                                  cap_per_reviewer=200)
+                db.session.add(rnd)
+                db.session.flush()
+            candidates = db.session.execute(select(Institution.id, Institution.subclass).where(
+                Institution.category == CarrierType(category), Institution.status != Status.EXITED)
+                .order_by(Institution.id)).all()  # read before the COPY starts on the same connection
+            written += _write(ReviewAssignment.__table__, ASSIGNMENT_COLS,
+                              _sheet_rows(rnd, candidates, experts, rng, datetime.combine(opens, time(9), UTC)), None)
+    if not written:
+        notes.append("no review rounds: no system of the demo years has expert-scored items")
+    return written
+
+
+def _sheet_rows(rnd: ReviewRound, candidates: list[Any], experts: list[int], rng: random.Random,
+                when: datetime) -> Iterator[tuple[Any, ...]]:
+    items_of: dict[str | None, Any] = {}
+    for n, (inst_id, subclass) in enumerate(candidates):
+        if subclass not in items_of:
+            try:
+                items_of[subclass] = reviewer_items(rnd.category, rnd.year, subclass)
+            except (RegistryError, LookupError):  # no system for this subclass: nothing to score
+                items_of[subclass] = ()
+        items = items_of[subclass]
+        if not items:
+            continue
+        q = rng.uniform(0.45, 0.95)
+        for k in range(rnd.reviewers_per_institution or 3):
+            scores = {}
+            for decl in items:
+                low, high = float(decl.min or 0), float(decl.max or 100)
+                share = min(1.0, max(0.0, q + rng.gauss(0, 0.08)))
+                scores[decl.code] = {"value": str(Decimal(str(round(low + share * (high - low), 1)))), "comment": ""}
+            yield (rnd.id, experts[(n + k) % len(experts)], inst_id, "auto", when, "submitted", scores, when, when, 1)

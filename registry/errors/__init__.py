@@ -33,6 +33,10 @@ def _render(code: int, description: str | None = None):  # noqa: ANN202
 def http_error(error: HTTPException):  # noqa: ANN201
     if error.code is None or error.code < 400:
         return error
+    if request.path.startswith("/api/"):
+        from registry.api.views import json_http_error
+
+        return json_http_error(error)
     description = None
     if error.code == 413:
         from flask import current_app
@@ -58,4 +62,8 @@ def unexpected_error(error: Exception):  # noqa: ANN201
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
         raise error
+    if request.path.startswith("/api/"):
+        from registry.api.views import json_unexpected_error
+
+        return json_unexpected_error()
     return _render(500)

@@ -1,4 +1,5 @@
-"""The national-level incubator count table (group × year) that every export format is written from.
+"""A published count's table (group × year) that every export format, the statistics page and the API
+are written from, with (for the xlsx and `--list`) the institutions behind each figure.
 
 Labels and notes are translated in the current locale (Chinese by default), so the same table
 serves the web download (user's language) and the CLI (`--lang`).
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,8 +18,9 @@ from registry.exports.params import CountRequest
 from registry.extensions import db
 from registry.i18n import is_english, label
 from registry.models import Town, Zone
-from registry.models.enums import SUBCLASSES_BY_CATEGORY, CarrierType
-from registry.stats.queries import count_dates, has_synthetic_data, national_incubator_counts
+from registry.models.enums import SUBCLASSES_BY_CATEGORY
+from registry.stats.definitions import NATIONAL_INCUBATORS, CountDefinition
+from registry.stats.queries import count_dates, has_synthetic_data
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,12 @@ class CountTable:
     notes: list[str]
     is_synthetic: bool
     generated_at: datetime
+    definition: CountDefinition = NATIONAL_INCUBATORS
+    #: the institutions behind the figures (registry.exports.members.Member), when asked for
+    members: list[Any] | None = None
 
 
-def _groups(by: str | None) -> list[tuple[str | None, str]]:
+def _groups(by: str | None, definition: CountDefinition = NATIONAL_INCUBATORS) -> list[tuple[str | None, str]]:
     """Every group in display order, so groups with no institution still get a row of zeros."""
     english = is_english()
     if by == "town":
@@ -48,7 +53,8 @@ def _groups(by: str | None) -> list[tuple[str | None, str]]:
         zones = [(z.code, z.name_en if english else z.name) for z in db.session.scalars(select(Zone).order_by(Zone.id))]
         return zones + [(None, _("Towns outside these zones"))]
     if by == "subclass":
-        return [(s.value, label(s)) for s in SUBCLASSES_BY_CATEGORY[CarrierType.INCUBATOR]] + [(None, _("No subclass"))]
+        subclasses = dict.fromkeys(s for c in definition.categories for s in SUBCLASSES_BY_CATEGORY.get(c, ()))
+        return [(s.value, label(s)) for s in subclasses] + [(None, _("No subclass"))]
     return []
 
 
@@ -56,42 +62,57 @@ def _group_header(by: str | None) -> str:
     return {"town": _("Town"), "zone": _("Zone"), "subclass": _("Subclass")}.get(by or "", _("Area"))
 
 
-def build_count_table(request: CountRequest) -> CountTable:
-    """Run the count queries for the request and lay the result out as a group × year table."""
+def build_count_table(request: CountRequest, definition: CountDefinition = NATIONAL_INCUBATORS, *,
+                      with_members: bool = False, scope: Any = None) -> CountTable:
+    """Run the definition's count queries for the request and lay the result out as a group × year table.
+
+    with_members: also list the institutions behind each year's figure (limited to `scope`, the ids
+    the user may see, when given).
+    """
     pairs = count_dates(request.years, request.as_of)
     years = [y for y, _day in pairs]
-    total_rows = national_incubator_counts(request.years, as_of=request.as_of)
-    total = [next((r.count for r in total_rows if r.year == y), 0) for y in years]
-
-    groups = _groups(request.by)
+    column = {y: i for i, y in enumerate(years)}
+    groups = _groups(request.by, definition)
     rows: list[tuple[str | None, str, list[int]]] = []
+    total = [0] * len(years)
     if request.by:
-        cells = pd.DataFrame([(r.year, r.group or "", r.count)
-                              for r in national_incubator_counts(request.years, as_of=request.as_of, by=request.by)],
-                             columns=["year", "group", "count"])
-        grid = (cells.pivot_table(index="group", columns="year", values="count", aggfunc="sum", fill_value=0)
-                .reindex(index=[code or "" for code, _l in groups], columns=years, fill_value=0).astype(int))
-        has_none_group = bool(grid.loc[""].sum()) if "" in grid.index else False
+        grid: dict[str, list[int]] = {}
+        for r in definition.counts(request.years, as_of=request.as_of, by=request.by):
+            grid.setdefault(r.group or "", [0] * len(years))[column[r.year]] += r.count
+            total[column[r.year]] += r.count
         for code, text in groups:
-            if code is None and not has_none_group:
+            if code is None and not any(grid.get("", ())):
                 continue  # "outside these zones" / "no subclass" only when somebody is there
-            rows.append((code, text, [int(v) for v in grid.loc[code or ""].tolist()]))
+            rows.append((code, text, grid.get(code or "", [0] * len(years))))
+    if request.by not in ("town", "subclass"):
+        # zones overlap, so their cells do not add up to the city total: count it on its own. A town
+        # or a subclass holds each institution exactly once, so their cells sum to it.
+        total = [0] * len(years)
+        for r in definition.counts(request.years, as_of=request.as_of):
+            total[column[r.year]] = r.count
 
-    title = _("National-level technology business incubators, %(first)s–%(last)s",
-              first=request.from_year, last=request.to_year)
+    if definition is NATIONAL_INCUBATORS:
+        title = _("National-level technology business incubators, %(first)s–%(last)s",
+                  first=request.from_year, last=request.to_year)
+    else:
+        title = _("%(title)s, %(first)s–%(last)s", title=definition.title, first=request.from_year, last=request.to_year)
     synthetic = has_synthetic_data()
     generated_at = datetime.now().replace(microsecond=0)
+    members = None
+    if with_members:
+        from registry.exports.members import count_members
+
+        members = count_members(definition, request.years, as_of=request.as_of, scope=scope)
     return CountTable(title=title, request=request, years=years, counted_on=dict(pairs),
                       group_header=_group_header(request.by), rows=rows,
                       total_label=_("City total (each institution once)"), total=total,
-                      notes=_notes(request, pairs, synthetic, generated_at), is_synthetic=synthetic,
-                      generated_at=generated_at)
+                      notes=_notes(request, pairs, synthetic, generated_at, definition), is_synthetic=synthetic,
+                      generated_at=generated_at, definition=definition, members=members)
 
 
-def _notes(request: CountRequest, pairs: list[tuple[int, date]], synthetic: bool, generated_at: datetime) -> list[str]:
-    notes = [_("Counting rule: an incubator counts for a year when its national-level recognition is in force on "
-               "31 December of that year — recognised on or before that day and not ended on or before it. "
-               "Each institution counts once per year, even if it was revoked and recognised again.")]
+def _notes(request: CountRequest, pairs: list[tuple[int, date]], synthetic: bool, generated_at: datetime,
+           definition: CountDefinition = NATIONAL_INCUBATORS) -> list[str]:
+    notes = [_("Counting rule (version %(version)s): %(rule)s", version=definition.version, rule=definition.rule)]
     if request.as_of is not None:
         last_year, last_day = pairs[-1]
         if last_day != date(last_year, 12, 31):

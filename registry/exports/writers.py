@@ -8,27 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
+from importers.safe_cells import csv_row
 from registry.exports.counts import CountTable
+from registry.exports.sheets import ListSheet, Styles, sheet_name, workbook_bytes, write_notes, write_text
 
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-
-#: layout of the sheet: title, blank, header, data …, total, blank, notes
-TITLE_ROW = 1
-HEADER_ROW = 3
-HEADER_FILL = PatternFill("solid", start_color="E6F4EF", end_color="E6F4EF")
-TOTAL_FILL = PatternFill("solid", start_color="F2F4F7", end_color="F2F4F7")
-THIN = Side(style="thin", color="9AA5B1")
-COUNT_FORMAT = "#,##0"
 
 
 def _table_rows(table: CountTable) -> list[list[object]]:
@@ -38,67 +31,103 @@ def _table_rows(table: CountTable) -> list[list[object]]:
             + [[table.total_label, *table.total]])
 
 
+def _count_sheet(table: CountTable) -> Callable[[Any, Styles], None]:
+    """Writes the count table as the workbook's first sheet: title, header, one row per group, the total, notes."""
+
+    def write(wb: Any, styles: Styles) -> None:
+        ws = wb.add_worksheet(sheet_name(_("Counts by year")))
+        width = 1 + len(table.years)
+        rows = _table_rows(table)
+        if width > 1:
+            ws.merge_range(0, 0, 0, width - 1, "", styles.title)
+        write_text(ws, 0, 0, table.title, styles.title)
+        ws.set_row(0, 24)
+        header_row = 2
+        for c, value in enumerate(rows[0]):
+            if c == 0:
+                write_text(ws, header_row, c, value, styles.header_left)
+            else:
+                ws.write_number(header_row, c, value, styles.header)
+        count = styles.kinds["int"]
+        for r, values in enumerate(rows[1:-1], start=header_row + 1):
+            write_text(ws, r, 0, values[0])
+            for c, value in enumerate(values[1:], start=1):
+                ws.write_number(r, c, value, count)
+        total_row = header_row + len(rows) - 1
+        write_text(ws, total_row, 0, rows[-1][0], styles.total)
+        for c, value in enumerate(rows[-1][1:], start=1):
+            ws.write_number(total_row, c, value, styles.total_count)
+        write_notes(ws, total_row + 2, table.notes, width, styles, 9 * width)
+        ws.freeze_panes(header_row + 1, 1)  # header row and the group column stay visible
+        ws.set_column(0, 0, max(18, min(40, 2 + max(len(str(v[0])) * 2 for v in rows))))
+        ws.set_column(1, width - 1, 10)
+        ws.repeat_rows(header_row)
+
+    return write
+
+
 def to_xlsx(table: CountTable) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "national_incubators"
-    wb.properties.title = table.title
-    width = 1 + len(table.years)
-    last_col = get_column_letter(width)
+    """The count table on the first sheet; the institutions behind it on a second one when the table has them."""
+    sheets = [_members_sheet(table)] if table.members is not None else []
+    return workbook_bytes(sheets, title=table.title, before=_count_sheet(table))
 
-    ws.cell(TITLE_ROW, 1, table.title).font = Font(bold=True, size=14)
-    ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
-    ws.row_dimensions[TITLE_ROW].height = 24
 
-    rows = _table_rows(table)
-    for r_offset, values in enumerate(rows):
-        row = HEADER_ROW + r_offset
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row, c, value)
-            if r_offset == 0:
-                cell.font = Font(bold=True)
-                cell.fill = HEADER_FILL
-                cell.alignment = Alignment(horizontal="center" if c > 1 else "left", vertical="center")
-                cell.border = Border(bottom=THIN)
-            elif c > 1:
-                cell.number_format = COUNT_FORMAT
-    total_row = HEADER_ROW + len(rows) - 1
-    for c in range(1, width + 1):
-        cell = ws.cell(total_row, c)
-        cell.font = Font(bold=True)
-        cell.fill = TOTAL_FILL
-        cell.border = Border(top=THIN)
+def _members_sheet(table: CountTable) -> ListSheet:
+    from registry.exports.members import members_sheet
 
-    note_row = total_row + 2
-    ws.cell(note_row, 1, _("Notes")).font = Font(bold=True)
-    for i, note in enumerate(table.notes, start=1):
-        row = note_row + i
-        ws.cell(row, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(f"A{row}:{last_col}{row}")
-        ws.row_dimensions[row].height = 15 * max(1, -(-len(note) // max(40, 9 * width)))
+    req = table.request
+    per_year = ", ".join(f"{y}: {n:,}" for y, n in zip(table.years, table.total))
+    notes = [table.notes[0],
+             _("One row per year and institution: filter the Year column to see the institutions behind that "
+               "year's figure (%(per_year)s). An institution holding several qualifying recognitions is listed "
+               "once, at its highest level.", per_year=per_year),
+             *table.notes[1:]]
+    listed = len(table.members or [])
+    if listed != sum(table.total):
+        notes.insert(2, _("%(hidden)s rows are not listed because your account may not see those institutions.",
+                          hidden=f"{sum(table.total) - listed:,}"))
+    return members_sheet(table.definition, table.members or [], first=req.from_year, last=req.to_year, notes=notes)
 
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)  # header row and the group column stay visible
-    ws.column_dimensions["A"].width = max(18, min(40, 2 + max(len(str(v[0])) * 2 for v in rows)))
-    for c in range(2, width + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 10
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+
+def members_to_xlsx(table: CountTable) -> bytes:
+    """`fuhua export … --list`: the institutions behind the figures alone."""
+    return workbook_bytes([_members_sheet(table)], title=table.title)
+
+
+def members_to_csv(table: CountTable) -> bytes:
+    sheet = _members_sheet(table)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.header for c in sheet.columns])
+    writer.writerows([[v.isoformat() if hasattr(v, "isoformat") else v for v in row] for row in sheet.rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def members_to_json(table: CountTable) -> bytes:
+    from registry.exports.members import members_dicts
+
+    data = {"definition": {"code": table.definition.code, "version": table.definition.version},
+            "title": table.title, "years": table.years,
+            "counted_on": {str(y): d.isoformat() for y, d in table.counted_on.items()},
+            "total": dict(zip(map(str, table.years), table.total)),
+            "institutions": members_dicts(table.members or []), "notes": table.notes}
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def to_csv(table: CountTable) -> bytes:
     """The table only (no title or notes, so it loads as data); BOM so Excel reads the Chinese correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(_table_rows(table))
+    writer.writerows(csv_row(row) for row in _table_rows(table))
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_json(table: CountTable) -> bytes:
+def count_dict(table: CountTable) -> dict:
+    """The JSON export's content as data (the API answers with exactly this)."""
     req = table.request
-    data = {
-        "indicator": "national_incubators",
+    return {
+        "indicator": table.definition.code,
+        "definition": {"code": table.definition.code, "version": table.definition.version},
         "title": table.title,
         "from": req.from_year,
         "to": req.to_year,
@@ -110,14 +139,18 @@ def to_json(table: CountTable) -> bytes:
                  for code, text, counts in table.rows],
         "total": dict(zip(map(str, table.years), table.total)),
         "synthetic": table.is_synthetic,
-        "generated_at": table.generated_at.isoformat(),
+        "generated_at": table.generated_at.astimezone().isoformat(),  # RFC 3339: with its UTC offset
         "notes": table.notes,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def to_json(table: CountTable) -> bytes:
+    return json.dumps(count_dict(table), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 WRITERS = {"xlsx": to_xlsx, "csv": to_csv, "json": to_json}
+LIST_WRITERS = {"xlsx": members_to_xlsx, "csv": members_to_csv, "json": members_to_json}
 
 
-def render_export(table: CountTable) -> bytes:
-    return WRITERS[table.request.fmt](table)
+def render_export(table: CountTable, *, members_only: bool = False) -> bytes:
+    return (LIST_WRITERS if members_only else WRITERS)[table.request.fmt](table)

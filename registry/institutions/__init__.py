@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("institutions", __name__, url_prefix="/institutions")
 
 from registry.institutions import views  # noqa: E402,F401
+from registry.institutions import downloads  # noqa: E402,F401

@@ -50,6 +50,7 @@ from registry.institutions.queries import (
     registry_rows_select,
     tenant_counts,
 )
+from registry.i18n import town_name
 from registry.labels import label_for
 from registry.models import (
     CarrierType,
@@ -65,7 +66,7 @@ from registry.models import (
 )
 
 #: ids in URLs are bounded so a huge number is a plain 404, never a database overflow
-ID = "int(max=2147483647)"
+ID = "id"
 #: beyond this a page number is certainly past the end; it is clamped before any OFFSET is computed
 MAX_PAGE = 100_000
 TENANTS_PER_PAGE = 20
@@ -148,7 +149,7 @@ def _towns() -> list[Town]:
 
 
 def _town_choices() -> list[tuple[str, str]]:
-    return [SelectChoice("", "")] + [SelectChoice(str(t.id), t.name) for t in _towns()]
+    return [SelectChoice("", "")] + [SelectChoice(str(t.id), town_name(t)) for t in _towns()]
 
 
 def _level_choices(category: CarrierType | None) -> list[tuple[str, Any]]:
@@ -208,18 +209,24 @@ def _filters_from(form: RegistryFilterForm) -> tuple[RegistryFilters, list[str]]
     return filters, ignored
 
 
-@bp.route("/")
-@login_required
-def index():
+def registry_filter_form() -> RegistryFilterForm:
+    """The list's filter form read from the query string (shared by the page and its xlsx download)."""
     form = RegistryFilterForm(formdata=request.args)
     form.category.choices = enum_choices(CarrierType, blank=_l("All"))
     form.subclass.choices = enum_choices(Subclass, blank=_l("All"))
     form.level.choices = enum_choices(Level, blank=_l("All")) + [SelectChoice(NO_LEVEL, _l("No recognition in force"))]
     form.status.choices = enum_choices(Status, blank=_l("All"))
-    form.town.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(t.id), t.name) for t in _towns()]
+    form.town.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(t.id), town_name(t)) for t in _towns()]
     form.zone.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(z.id), z.name) for z in db.session.scalars(
         select(Zone).order_by(Zone.id))]
     form.validate()
+    return form
+
+
+@bp.route("/")
+@login_required
+def index():
+    form = registry_filter_form()
     filters, ignored = _filters_from(form)
     today = date.today()
     pagination = _registry_page(filters, _int_arg("page"), current_app.config["PAGE_SIZE"], today)

@@ -42,6 +42,8 @@ def assessment_run(job: Job, progress: Callable[[int, str], Any]) -> dict[str, A
         "by_recommendation": {str(k or "none"): v for k, v in summary.by_recommendation.items()},
         "skipped": dict(summary.skipped), "incomplete": summary.incomplete,
         "seconds": round(sum(summary.timings.values()), 2),
+        "timings": {k: round(v, 2) for k, v in summary.timings.items()},
+        "cpu": {k: round(v, 2) for k, v in summary.cpu.items()},
     }
 
 

@@ -1,5 +1,6 @@
 """Every model module, imported so Alembic autogenerate and create_all see them."""
 
+from registry.models.api_tokens import ApiToken
 from registry.models.assessments import AssessmentResult, AssessmentRun, RunRuleFile, RunVoid, StoredRuleFile
 from registry.models.audit import AuditEntry, LoginFailure
 from registry.models.base import Base
@@ -20,12 +21,13 @@ from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
 from registry.models.reports import ReportedTenant, SelfReport, Upload
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
-from registry.models.tenants import Firm, Tenancy
+from registry.models.tenants import Firm, Tenancy, TenancyDayCount
 from registry.models.users import User
 
 __all__ = [
-    "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
-    "Filing", "GraduationCriterion", "Institution", "Job", "Jurisdiction", "Notification", "ReportingSeason", "WorkSummary", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
+    "ApiToken", "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
+    "Filing", "GraduationCriterion", "Institution", "Job", "Jurisdiction", "Notification", "ReportingSeason", "WorkSummary",
+    "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
-    "Subclass", "Tenancy", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
+    "Subclass", "Tenancy", "TenancyDayCount", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

@@ -32,6 +32,9 @@ class AssessmentRun(Base):
     #: [{"category", "subclass", "version", "sha256", "source", "provisional"}] used by the run
     systems: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     result_count: Mapped[int] = mapped_column(default=0)
+    #: {"grade": {grade or "none": n}, "recommendation": {kind or "none": n}}, counted as the results were
+    #: written (a run never changes): the pages' totals without counting 15,000 rows per request
+    counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     #: the year check at start: {"due", "reported", "min_share", "forced"}; forced runs carry the reason in `note`
     year_check: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -104,6 +107,11 @@ class AssessmentResult(Base):
         UniqueConstraint("run_id", "institution_id", name="uq_assessment_results_run_institution"),
         Index("ix_assessment_results_institution_year", "institution_id", "year"),
         Index("ix_assessment_results_run_grade", "run_id", "grade", "recommendation"),
+        #: a run's results best score first (read backwards: score DESC NULLS FIRST, id DESC, the lists' order):
+        #: a page is the next rows of the index whatever the run's size, also before VACUUM has run
+        Index("ix_assessment_results_run_score", "run_id", "score", "id"),
+        #: the same within one recommendation (the recommendations page's groups)
+        Index("ix_assessment_results_run_recommendation", "run_id", "recommendation", "score", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +130,9 @@ class AssessmentResult(Base):
     recommendation: Mapped[str | None] = mapped_column(String(30))
     #: the rule that produced the recommendation, e.g. "two_consecutive_d"
     recommendation_rule: Mapped[str | None] = mapped_column(String(60))
+    #: the parameters that rule read (years, limits, target level, unmet criteria …): lists show the rule's
+    #: sentence from these columns and never open `outcome`
+    recommendation_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: number of inputs that were missing (and how they were handled is in `outcome`)
     missing_count: Mapped[int] = mapped_column(default=0)
     is_provisional: Mapped[bool] = mapped_column(default=False)
@@ -132,3 +143,4 @@ class AssessmentResult(Base):
 
     run: Mapped[AssessmentRun] = relationship(back_populates="results")
     institution: Mapped[Institution] = relationship()
+

@@ -15,8 +15,9 @@ class AuditEntry(Base):
     """One change to one audited row: who, when, what, before and after.
 
     Written by registry.audit in the same transaction as the change. `hash` is
-    sha256(prev_hash + canonical JSON of the entry), so editing or deleting any entry breaks the
-    chain from that entry on (`fuhua audit verify`).
+    HMAC-SHA256(audit key, prev_hash + canonical JSON of the entry), and ids run 1, 2, 3, ... without
+    holes, so editing or deleting any entry breaks the chain from that entry on (`fuhua audit
+    verify`); an anchor (`fuhua audit anchor`) catches a cut-back tail.
     """
 
     __tablename__ = "audit_log"
@@ -54,7 +55,8 @@ class LoginFailure(Base):
     at: Mapped[datetime]
 
 
-#: No one edits the log, not even with SQL: both databases refuse UPDATE and DELETE on it.
+#: No one edits the log, not even with SQL: both databases refuse UPDATE and DELETE (and
+#: PostgreSQL TRUNCATE; SQLite has none, and its DELETE-all honours the delete trigger).
 #: (Alembic's create_table does not fire these events; the migration issues the same DDL.)
 AUDIT_GUARD_SQLITE = (
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -67,6 +69,9 @@ AUDIT_GUARD_POSTGRESQL = (
     "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
     "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    # TRUNCATE fires no row triggers: it needs its own statement trigger
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
 )
 
 for _sql in AUDIT_GUARD_SQLITE:

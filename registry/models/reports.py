@@ -27,14 +27,15 @@ class Upload(Base):
     kind: Mapped[str | None] = mapped_column(String(10))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    #: None when the file was not recognised as a spreadsheet: such bytes are never kept or served
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: the institution the file was uploaded for, when known
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     #: "accepted", "rejected" (had errors; kept for audit), "pending" (awaiting confirmation)
     outcome: Mapped[str] = mapped_column(String(20), default="pending")
-    #: the import report (issues) as data
+    #: the import report (issues, values with their cells, tables) as data: parsed once, on upload
     report: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType))
 
 

@@ -54,3 +54,21 @@ class Tenancy(TimestampMixin, Base):
 
     def active_on(self, on: date) -> bool:
         return self.entered_on <= on and (self.exited_on is None or self.exited_on > on)
+
+
+class TenancyDayCount(Base):
+    """Tenancies entering, leaving and graduating per carrier category and day: the statistics' summary.
+
+    Firms hosted on a day are the entries up to it minus the exits up to it, so the year-end counts
+    are sums over this table (a few thousand rows) instead of a scan of every tenancy. Kept in step
+    with `tenancies` in the same transaction by registry.stats.summary (flush listener for the
+    operations, a rebuild after bulk writes).
+    """
+
+    __tablename__ = "tenancy_day_counts"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    entered: Mapped[int] = mapped_column(default=0)
+    exited: Mapped[int] = mapped_column(default=0)
+    graduated: Mapped[int] = mapped_column(default=0)

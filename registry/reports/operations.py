@@ -67,13 +67,45 @@ def prefill_for(institution: Institution, spec: importers.TemplateSpec) -> dict[
     return {k: v for k, v in values.items() if k in codes and v is not None}
 
 
+def tenant_rows_for(institution: Institution, spec: importers.TemplateSpec) -> dict[str, list[dict[str, object]]]:
+    """The tenants table as the registry knows it: every firm hosted during the year, with last year's
+    reported figures beside the registry's name, code and dates, so the clerk corrects and adds."""
+    from registry.models import Firm, Tenancy
+
+    table = next((t for t in spec.tables if t.code == "tenants" and t.key == "uscc"), None)
+    if table is None:
+        return {}
+    start, end = dt.date(spec.year, 1, 1), dt.date(spec.year, 12, 31)
+    hosted = db.session.execute(
+        select(Firm.name, Firm.uscc, Firm.established_on, Tenancy.entered_on)
+        .join(Tenancy, Tenancy.firm_id == Firm.id)
+        .where(Tenancy.carrier_id == institution.id, Tenancy.entered_on <= end,
+               (Tenancy.exited_on.is_(None)) | (Tenancy.exited_on >= start))
+        .order_by(Tenancy.entered_on, Firm.name)).all()
+    last = queries.last_year_rows(institution.id, spec.year, table.code)
+    columns = {c.code: c for c in table.columns}
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for name, uscc, established_on, entered_on in hosted:
+        if uscc in seen:
+            continue
+        seen.add(uscc)
+        row = {code: queries.typed_value(columns[code], text) for code, text in last.get(uscc, {}).items()
+               if code in columns}
+        row.update({k: v for k, v in {"name": name, "uscc": uscc, "established_on": established_on,
+                                       "entered_on": entered_on}.items() if k in columns and v is not None})
+        rows.append(row)
+    return {table.code: rows[:table.max_rows]}
+
+
 def build_template_for(institution: Institution | None, year: int, *, category: str | None = None,
                        subclass: str | None = None) -> tuple[bytes, str]:
     """The template bytes and a download name; for an institution, header pre-filled and last year beside."""
     if institution is not None:
         spec = spec_for(institution, year)
         last = queries.typed_last_year(spec, queries.last_year_values(institution.id, year))
-        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last)
+        data = importers.build_template(spec, prefill=prefill_for(institution, spec), last_year=last,
+                                        rows=tenant_rows_for(institution, spec))
         return data, f"{year}年度自评报表_{institution.name}_{institution.uscc}.xlsx"
     assert category is not None
     try:
@@ -86,17 +118,39 @@ def build_template_for(institution: Institution | None, year: int, *, category: 
 
 # --- keeping the upload -----------------------------------------------------------------------
 
+#: What read_workbook says about bytes that are no spreadsheet at all: such bytes are never kept.
+NOT_SPREADSHEETS = frozenset({"not-a-spreadsheet", "empty-file"})
+
+
+def read_upload(data: bytes, filename: str, spec: importers.TemplateSpec | None
+                ) -> importers.Workbook | importers.ImportReport:
+    """Read an upload within the template's cell budget (only its sheets); any workbook without a spec."""
+    return importers.read_workbook(data, filename, budget=importers.template_budget(spec) if spec else None)
+
+
 def store_upload(data: bytes, filename: str, *, institution: Institution | None, uploaded_by: Any = None,
                  year: int | None = None, parsed: importers.Workbook | importers.ImportReport | None = None,
+                 spec: importers.TemplateSpec | None = None, report: importers.ImportReport | None = None,
                  ) -> tuple[Upload, importers.Workbook | importers.ImportReport]:
-    """Keep the original bytes (and sha256) as a pending Upload; also return the workbook as read."""
+    """Keep the upload as pending, with its original bytes when they are a spreadsheet; also return it as read.
+
+    A file that is not a spreadsheet (an executable renamed .xlsx, an empty file) is recorded
+    (name, size, sha256, who) but its bytes are not kept, so nothing can ever serve them back.
+    With the check's `report` (and `year`), the outcome is written with the row itself: one
+    INSERT, rather than an UPDATE that makes SQLite rewrite a multi-megabyte row.
+    """
     if parsed is None:
-        parsed = importers.read_workbook(data, filename)
+        parsed = read_upload(data, filename, spec)
+    spreadsheet = not (isinstance(parsed, importers.ImportReport)
+                       and any(i.code in NOT_SPREADSHEETS for i in parsed.issues))
     upload = Upload(filename=(filename or "upload")[:255], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                    content=data, kind=parsed.format if isinstance(parsed, importers.Workbook) else None,
+                    content=data if spreadsheet else None,
+                    kind=parsed.format if isinstance(parsed, importers.Workbook) else None,
                     uploaded_by_id=getattr(uploaded_by, "id", None),
                     institution_id=institution.id if institution is not None else None, outcome="pending",
                     report={"year": year} if year is not None else None)
+    if report is not None and year is not None:
+        _set_outcome(upload, report, year)
     db.session.add(upload)
     db.session.flush()
     return upload, parsed
@@ -119,17 +173,41 @@ def check_report(parsed: importers.Workbook | importers.ImportReport, institutio
 
 
 def check_upload(upload: Upload, institution: Institution, year: int) -> importers.ImportReport:
-    """Re-read the stored bytes (never client state) and check them."""
+    """Re-read the stored bytes (never client state) and check them, within the template's cell budget."""
     spec = spec_for(institution, year)
-    return check_report(importers.read_workbook(upload.content, upload.filename), institution, year, spec)
+    if upload.content is None:
+        return importers.ImportReport(filename=upload.filename, sha256=upload.sha256, issues=[
+            importers.Issue(importers.issue_type("not-a-spreadsheet"), params={"filename": upload.filename})])
+    return check_report(read_upload(upload.content, upload.filename, spec), institution, year, spec)
+
+
+_REGISTRY_TYPES = {t.code: t for t in reg_issues.REGISTRY_ISSUE_TYPES}
+
+
+def upload_report(upload: Upload, institution: Institution, year: int) -> importers.ImportReport:
+    """The report kept with the upload when it was checked: the file is parsed once, on upload.
+
+    Previews, the highlighted workbook and the confirmation all start from it. An upload kept
+    before reports were stored whole is checked once more, and its report kept.
+    """
+    stored = upload.report or {}
+    if "issues" in stored:
+        return importers.report_from_dict(stored, _REGISTRY_TYPES)
+    report = check_upload(upload, institution, year)
+    record_outcome(upload, report, year)
+    return report
 
 
 def record_outcome(upload: Upload, report: importers.ImportReport, year: int) -> None:
     """Keep the issues (and the parsed values) on the upload for audit; errors mark it rejected."""
-    upload.report = {"year": year, **report.to_dict()}
+    _set_outcome(upload, report, year)
+    db.session.flush()
+
+
+def _set_outcome(upload: Upload, report: importers.ImportReport, year: int) -> None:
+    upload.report = {"year": year, **importers.report_to_stored(report)}
     if not report.valid:
         upload.outcome = "rejected"
-    db.session.flush()
 
 
 # --- accepting --------------------------------------------------------------------------------
@@ -172,8 +250,9 @@ def accept_self_report(upload: Upload, institution: Institution, year: int, *, s
                        spec: importers.TemplateSpec | None = None) -> tuple[importers.ImportReport, SelfReport | None]:
     """Store a clean report as the new current version; an unclean one only marks the upload rejected.
 
-    The report is re-parsed from the upload's stored bytes unless the caller (the CLI, which just
-    parsed those very bytes) passes it. All writes go into the caller's transaction.
+    The report is the one kept with the upload when it was checked (never client state) unless
+    the caller (the CLI, which just parsed those very bytes) passes it. All writes go into the
+    caller's transaction.
 
     The upload's row is locked first (SELECT ... FOR UPDATE on PostgreSQL) and its outcome re-read,
     so of two simultaneous confirms the second waits, then finds it accepted; the unique upload id
@@ -190,7 +269,7 @@ def accept_self_report(upload: Upload, institution: Institution, year: int, *, s
         raise NotAcceptable("year", N_("This upload was made for %(value)s."), queries.upload_year(upload))
     spec = spec or spec_for(institution, year)
     if report is None:
-        report = check_report(importers.read_workbook(upload.content, upload.filename), institution, year, spec)
+        report = upload_report(upload, institution, year)
     record_outcome(upload, report, year)
     if not report.valid:
         return report, None
@@ -314,6 +393,31 @@ def file_credit_code(workbook: importers.Workbook) -> str | None:
     return None
 
 
+def credit_code_issue(workbook: importers.Workbook) -> importers.Issue:
+    """Why the header's credit code cannot name the institution: the sheet or row is missing, the
+    cell is empty, or the code is malformed (said at the cell, with what is wrong, as for tenants)."""
+    from importers.cells import column_letter
+    from importers.converters import Problem, normalise_uscc
+    from importers.issues import MISSING_SHEET, REQUIRED
+
+    sheet = workbook.sheet(KV_SHEET)
+    if sheet is None:
+        return importers.Issue(MISSING_SHEET, sheet=KV_SHEET,
+                               params={"year": _file_year(workbook) or "", "sheet": KV_SHEET})
+    for r, row in enumerate(sheet.rows):
+        if row and isinstance(row[CODE_COL], str) and row[CODE_COL].strip() == "uscc":
+            raw = sheet.get(r, VALUE_COL)
+            label = str(sheet.get(r, 1) or "统一社会信用代码")
+            cell = f"{column_letter(VALUE_COL)}{r + 1}"
+            if raw is None or str(raw).strip() == "":
+                return importers.Issue(REQUIRED, sheet=KV_SHEET, cell=cell, field="uscc", label=label)
+            problem = normalise_uscc(raw)
+            if isinstance(problem, Problem):
+                return importers.Issue(problem.type, sheet=KV_SHEET, cell=cell, field="uscc", label=label,
+                                       value=str(raw), params=dict(problem.params))
+    return importers.Issue(reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)
+
+
 def _file_year(workbook: importers.Workbook) -> int | None:
     meta = read_identity(workbook) or {}
     try:
@@ -338,8 +442,7 @@ def import_file(data: bytes, filename: str, *, year: int | None = None, dry_run:
         return FileResult(filename, parsed)
     code = file_credit_code(parsed)
     if code is None:
-        return FileResult(filename, _refused(filename, sha256, importers.Issue(
-            reg_issues.NO_CREDIT_CODE, sheet=KV_SHEET)))
+        return FileResult(filename, _refused(filename, sha256, credit_code_issue(parsed)))
     institution = db.session.scalar(select(Institution).where(Institution.uscc == code))
     if institution is None:
         return FileResult(filename, _refused(filename, sha256, importers.Issue(

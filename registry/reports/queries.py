@@ -92,31 +92,42 @@ def last_year_values(institution_id: int, year: int) -> dict[str, str]:
 
 def typed_last_year(spec: importers.TemplateSpec, values: Mapping[str, str]) -> dict[str, object]:
     """Stored texts back to what build_template displays: booleans, choice codes as lists, dates."""
-    out: dict[str, object] = {}
     decls = spec.by_code()
-    for code, text in values.items():
-        decl = decls.get(code)
-        if decl is None:
-            continue
-        if decl.type == "bool":
-            out[code] = text == "true"
-        elif decl.type == "multichoice":
-            out[code] = [c for c in text.split(",") if c]
-        elif decl.type == "date":
-            try:
-                out[code] = dt.date.fromisoformat(text)
-            except ValueError:
-                out[code] = text
-        elif decl.type in ("int", "decimal", "percent"):
-            from decimal import Decimal, InvalidOperation
+    return {code: typed_value(decls[code], text) for code, text in values.items() if code in decls}
 
-            try:
-                out[code] = Decimal(text)
-            except InvalidOperation:
-                out[code] = text
-        else:
-            out[code] = text
-    return out
+
+def typed_value(decl: Any, text: str) -> object:
+    """One stored text as the value build_template writes for its declaration."""
+    if decl.type == "bool":
+        return text == "true"
+    if decl.type == "multichoice":
+        return [c for c in text.split(",") if c]
+    if decl.type == "date":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    if decl.type in ("int", "decimal", "percent"):
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return text
+    return text
+
+
+def last_year_rows(institution_id: int, year: int, table_code: str) -> dict[str, dict[str, str]]:
+    """Key (credit code) → column code → value text, of last year's current report's table."""
+    previous = current_report(institution_id, year - 1)
+    if previous is None:
+        return {}
+    rows = {}
+    for row in (previous.tables or {}).get(table_code) or []:
+        cells = {c: v.get("value") for c, v in row.items() if isinstance(v, Mapping) and v.get("value") is not None}
+        if cells.get("uscc"):
+            rows[cells["uscc"]] = cells
+    return rows
 
 
 # --- differences between two versions -------------------------------------------------------

@@ -15,6 +15,7 @@ import importers
 from registry.access import get_institution_or_404, roles_required
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import DB_INT_MAX, db_int
 from registry.models import Institution, Role, SelfReport, Upload, User
 from registry.reports import bp, operations, queries
 from registry.reports.forms import ConfirmForm, SelfReportUploadForm
@@ -22,6 +23,15 @@ from registry.reports.issues import group_issues, render_issue
 from registry.seasons.operations import check_may_file, note_draft
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: media type and file extension of each kind of spreadsheet an upload can be (detected from its content)
+KINDS = {
+    "xlsx": (XLSX, ".xlsx"),
+    "xlsm": ("application/vnd.ms-excel.sheet.macroEnabled.12", ".xlsm"),
+    "xlsb": ("application/vnd.ms-excel.sheet.binary.macroEnabled.12", ".xlsb"),
+    "xls": ("application/vnd.ms-excel", ".xls"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+}
+_SPREADSHEET_SUFFIXES = tuple(ext for _, ext in KINDS.values())
 #: rows of each table shown on the preview page (the whole table is checked and stored)
 PREVIEW_ROWS = 50
 
@@ -75,7 +85,7 @@ def mine():  # noqa: ANN201
                            upload_year=queries.upload_year)
 
 
-@bp.route("/<int:institution_id>/<int:year>/template")
+@bp.route("/<id:institution_id>/<id:year>/template")
 @login_required
 def template(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -86,7 +96,7 @@ def template(institution_id: int, year: int):  # noqa: ANN201
     return _send(data, filename)
 
 
-@bp.route("/<int:institution_id>/<int:year>/upload", methods=["GET", "POST"])
+@bp.route("/<id:institution_id>/<id:year>/upload", methods=["GET", "POST"])
 @login_required
 def upload(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -101,18 +111,19 @@ def upload(institution_id: int, year: int):  # noqa: ANN201
         storage = form.file.data
         filename = posixpath.basename((storage.filename or "upload.xlsx").replace("\\", "/"))
         data = storage.read()
-        stored, parsed = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
-                                                 year=year)
+        parsed = operations.read_upload(data, filename, spec)
         report = operations.check_report(parsed, institution, year, spec)
-        operations.record_outcome(stored, report, year)
+        stored, _ = operations.store_upload(data, filename, institution=institution, uploaded_by=current_user,
+                                            year=year, parsed=parsed, report=report)  # parsed once, kept with it
         db.session.commit()
         if report.valid:
             return redirect(url_for("reports.preview", upload_id=stored.id))
         return _preview(stored, institution, year, spec, report)
-    return render_template("reports/upload.html", form=form, institution=institution, year=year, spec=spec)
+    status = 400 if form.is_submitted() else 200  # a refused form (no file, an empty file) is not a success
+    return render_template("reports/upload.html", form=form, institution=institution, year=year, spec=spec), status
 
 
-@bp.route("/uploads/<int:upload_id>/preview")
+@bp.route("/uploads/<id:upload_id>/preview")
 @login_required
 def preview(upload_id: int):  # noqa: ANN201
     stored, institution = _upload_or_404(upload_id)
@@ -123,7 +134,8 @@ def preview(upload_id: int):  # noqa: ANN201
         spec = operations.spec_for(institution, year)
     except RegistryError as error:
         return _unavailable(institution, year, error)
-    report = operations.check_upload(stored, institution, year)
+    report = operations.upload_report(stored, institution, year)  # kept on upload: never parsed again
+    db.session.commit()  # an upload kept before reports were stored whole now has its report
     return _preview(stored, institution, year, spec, report)
 
 
@@ -144,7 +156,7 @@ def _preview(stored: Upload, institution: Institution, year: int, spec: importer
                            n_warnings=sum(1 for i in issues if i.severity == "warning")), status
 
 
-@bp.route("/<int:institution_id>/<int:year>/confirm", methods=["POST"])
+@bp.route("/<id:institution_id>/<id:year>/confirm", methods=["POST"])
 @login_required
 def confirm(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -152,7 +164,7 @@ def confirm(institution_id: int, year: int):  # noqa: ANN201
     form = ConfirmForm()
     if not form.validate_on_submit() or not str(form.upload_id.data).isdigit():
         abort(400)
-    stored = db.session.get(Upload, int(form.upload_id.data))
+    stored = db.session.get(Upload, int(form.upload_id.data)) if int(form.upload_id.data) <= DB_INT_MAX else None
     if stored is None or stored.institution_id != institution.id:
         abort(404)
     try:
@@ -177,7 +189,7 @@ def confirm(institution_id: int, year: int):  # noqa: ANN201
     return redirect(url_for("reports.versions", institution_id=institution.id, year=year))
 
 
-@bp.route("/<int:institution_id>/<int:year>/")
+@bp.route("/<id:institution_id>/<id:year>/")
 @login_required
 def versions(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -193,7 +205,7 @@ def versions(institution_id: int, year: int):  # noqa: ANN201
                            may_upload=operations.may_upload(current_user, institution))
 
 
-@bp.route("/<int:institution_id>/<int:year>/v<int:number>")
+@bp.route("/<id:institution_id>/<id:year>/v<id:number>")
 @login_required
 def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
@@ -215,11 +227,11 @@ def version_detail(institution_id: int, year: int, number: int):  # noqa: ANN201
                            table_labels=table_labels, decls=decls, column_decls=column_decls, column_labels=column_labels)
 
 
-@bp.route("/<int:institution_id>/<int:year>/diff")
+@bp.route("/<id:institution_id>/<id:year>/diff")
 @login_required
 def diff(institution_id: int, year: int):  # noqa: ANN201
     institution = get_institution_or_404(institution_id)
-    a_no, b_no = request.args.get("a", type=int), request.args.get("b", type=int)
+    a_no, b_no = request.args.get("a", type=db_int), request.args.get("b", type=db_int)
     if a_no is None and b_no is None:  # no choice made: the current version against the one before
         current = queries.current_report(institution.id, year)
         if current is None or current.version < 2:
@@ -235,15 +247,20 @@ def diff(institution_id: int, year: int):  # noqa: ANN201
                            tables=tables)
 
 
-@bp.route("/uploads/<int:upload_id>/download")
+@bp.route("/uploads/<id:upload_id>/download")
 @login_required
 def download(upload_id: int):  # noqa: ANN201
     stored, _institution = _upload_or_404(upload_id)
-    mimetype = XLSX if stored.kind in ("xlsx", "xlsm", None) else "application/octet-stream"
-    return _send(stored.content, stored.filename, mimetype)
+    if stored.content is None:  # not a spreadsheet: its bytes were never kept
+        abort(404)
+    mimetype, suffix = KINDS.get(stored.kind or "", ("application/octet-stream", ".bin"))
+    filename = stored.filename
+    if not filename.lower().endswith(suffix if stored.kind else _SPREADSHEET_SUFFIXES):
+        filename = filename.rsplit(".", 1)[0] + suffix  # "prog.exe" holding an .xlsx comes back as prog.xlsx
+    return _send(stored.content, filename, mimetype)
 
 
-@bp.route("/uploads/<int:upload_id>/annotated")
+@bp.route("/uploads/<id:upload_id>/annotated")
 @login_required
 def annotated(upload_id: int):  # noqa: ANN201
     stored, institution = _upload_or_404(upload_id)
@@ -251,10 +268,12 @@ def annotated(upload_id: int):  # noqa: ANN201
     if year is None:
         abort(404)
     try:
-        report = operations.check_upload(stored, institution, year)
+        spec = operations.spec_for(institution, year)
+        report = operations.upload_report(stored, institution, year)  # kept on upload: never parsed again
     except RegistryError as error:
         return _unavailable(institution, year, error)
-    data = importers.annotate_workbook(stored.content, report)
+    db.session.commit()
+    data = importers.annotate_workbook(stored.content or b"", report, budget=importers.template_budget(spec))
     stem = stored.filename.rsplit(".", 1)[0]
     return _send(data, f"{stem}_问题标注.xlsx")
 

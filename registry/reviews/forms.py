@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -33,13 +33,20 @@ class RoundForm(FlaskForm):
                                              validators=[InputRequired(), NumberRange(min=1, max=20)])
 
 
+#: thousands of institutions make a select list unusable (and a page of megabytes): the institution is named
+#: by its credit code or full name, and the view finds it among those the user may see
+INSTITUTION_HINT = _l("Unified social credit code or full name")
+
+
 class AssignForm(FlaskForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int, choices=[])
-    institution_id = SelectField(_l("Institution"), coerce=int, choices=[])
+    institution_id = StringField(_l("Institution"), validators=[DataRequired(), Length(max=200)],
+                                 description=INSTITUTION_HINT)
 
 
 class ConflictForm(FlaskForm):
-    institution_id = SelectField(_l("Institution"), coerce=int, choices=[])
+    institution_id = StringField(_l("Institution"), validators=[DataRequired(), Length(max=200)],
+                                 description=INSTITUTION_HINT)
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 

@@ -465,12 +465,38 @@ def latest_result(institution: Institution, year: int) -> AssessmentResult | Non
         .order_by(AssessmentRun.started_at.desc(), AssessmentRun.id.desc()).limit(1))
 
 
-def round_institutions(rnd: ReviewRound) -> list[Institution]:
-    """Institutions under review in the round: those with an assignment or a decision."""
+def round_institutions(rnd: ReviewRound, *, limit: int | None = None, offset: int = 0) -> list[Institution]:
+    """Institutions under review in the round (with an assignment or a decision), by name; a page of them with `limit`."""
+    stmt = select(Institution).where(_under_review(rnd)).order_by(Institution.name, Institution.id).offset(offset)
+    return list(db.session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def round_institution_count(rnd: ReviewRound) -> int:
+    return db.session.scalar(select(func.count(Institution.id)).where(_under_review(rnd))) or 0
+
+
+def _under_review(rnd: ReviewRound) -> Any:
     assigned = select(ReviewAssignment.institution_id).where(ReviewAssignment.round_id == rnd.id)
     decided = select(ReviewDecision.institution_id).where(ReviewDecision.round_id == rnd.id)
-    return list(db.session.scalars(select(Institution).where(
-        Institution.id.in_(assigned) | Institution.id.in_(decided)).order_by(Institution.name, Institution.id)))
+    return Institution.id.in_(assigned) | Institution.id.in_(decided)
+
+
+def sheet_summaries(rnd: ReviewRound, institutions: Sequence[Institution],
+                    sheets: Sequence[ReviewAssignment]) -> dict[int, InstitutionScores | RegistryError]:
+    """`institution_scores` for a page of institutions from their already loaded sheets (no query per institution)."""
+    by_inst: dict[int, list[ReviewAssignment]] = {}
+    for sheet in sheets:
+        by_inst.setdefault(sheet.institution_id, []).append(sheet)
+    out: dict[int, InstitutionScores | RegistryError] = {}
+    for inst in institutions:
+        try:
+            system = load_review_system(inst.category.value, rnd.year, inst.subclass)
+        except RegistryError as error:
+            out[inst.id] = error
+            continue
+        mine = by_inst.get(inst.id, [])
+        out[inst.id] = _combine(system, [s.scores for s in mine if s.status == "submitted"], len(mine))
+    return out
 
 
 def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str, reason: str | None,

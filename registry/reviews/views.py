@@ -4,12 +4,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from registry import access
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import db_int
 from registry.labels import label_for
 from registry.models import CarrierType, Institution, Role, User
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
@@ -75,28 +77,32 @@ def round_new():
     return redirect(url_for("reviews.index"))
 
 
-@bp.route("/rounds/<int:round_id>")
+#: institutions per page of a round (a national round has thousands)
+ROUND_PAGE = 50
+
+
+@bp.route("/rounds/<id:round_id>")
 @access.admin_required
 def round(round_id: int):  # noqa: A001 — the endpoint name users see in URLs
     rnd = _get_round(round_id)
-    institutions = ops.round_institutions(rnd)
-    sheets = db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == rnd.id)
-                                .order_by(ReviewAssignment.id)).all()
+    page = max(request.args.get("page", 1, type=db_int), 1)
+    total = ops.round_institution_count(rnd)
+    institutions = ops.round_institutions(rnd, limit=ROUND_PAGE, offset=(page - 1) * ROUND_PAGE)
+    ids = [i.id for i in institutions]
+    sheets = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id.in_(ids))
+        .options(selectinload(ReviewAssignment.reviewer)).order_by(ReviewAssignment.id)).all() if ids else []
     by_inst: dict[int, list[ReviewAssignment]] = {}
     for s in sheets:
         by_inst.setdefault(s.institution_id, []).append(s)
     decisions = {d.institution_id: d for d in db.session.scalars(
-        select(ReviewDecision).where(ReviewDecision.round_id == rnd.id))}
-    summaries = {}
-    for inst in institutions:
-        try:
-            summaries[inst.id] = ops.institution_scores(rnd, inst)
-        except RegistryError as error:
-            summaries[inst.id] = error
+        select(ReviewDecision).where(ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id.in_(ids)))}
+    summaries = ops.sheet_summaries(rnd, institutions, sheets)
     form = _assign_form(rnd)
     return render_template("reviews/round.html", round=rnd, institutions=institutions, by_inst=by_inst,
                            decisions=decisions, summaries=summaries, form=form, action=ActionForm(),
-                           is_open=ops.is_open(rnd))
+                           is_open=ops.is_open(rnd), page=page, pages=max((total + ROUND_PAGE - 1) // ROUND_PAGE, 1),
+                           total=total)
 
 
 def _assign_form(rnd: ReviewRound) -> AssignForm:
@@ -104,19 +110,30 @@ def _assign_form(rnd: ReviewRound) -> AssignForm:
     reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER, User.is_enabled.is_(True))
                                    .order_by(User.username)).all()
     form.reviewer_id.choices = [SelectChoice(u.id, u.display_name or u.username) for u in reviewers]
-    form.institution_id.choices = [SelectChoice(i.id, i.name) for i in ops.round_candidates(rnd)]
     return form
 
 
-@bp.route("/rounds/<int:round_id>/assign", methods=["POST"])
+def _named_institution(form_field) -> Institution | None:  # noqa: ANN001
+    """The institution a form names by credit code or full name, among those the user may see; else an error on the field."""
+    text = (form_field.data or "").strip()
+    found = db.session.scalars(access.institutions_query().where(
+        or_(Institution.uscc == text.upper(), Institution.name == text)).limit(2)).all()
+    if len(found) != 1:
+        form_field.errors = [*form_field.errors, _("No institution has the credit code or full name “%(value)s”.", value=text)
+                             if not found else _("Several institutions are named “%(value)s”: give the credit code.", value=text)]
+        return None
+    return found[0]
+
+
+@bp.route("/rounds/<id:round_id>/assign", methods=["POST"])
 @access.admin_required
 def assign(round_id: int):
     rnd = _get_round(round_id)
     form = _assign_form(rnd)
-    if form.validate_on_submit():
+    institution = _named_institution(form.institution_id) if form.validate_on_submit() else None
+    if institution is not None:
         try:
-            ops.assign(rnd, db.session.get(User, form.reviewer_id.data),
-                       db.session.get(Institution, form.institution_id.data), by=current_user)
+            ops.assign(rnd, db.session.get(User, form.reviewer_id.data), institution, by=current_user)
         except RegistryError as error:
             db.session.rollback()
             flash(error.render(), "danger")
@@ -128,7 +145,7 @@ def assign(round_id: int):
     return redirect(url_for("reviews.round", round_id=round_id))
 
 
-@bp.route("/rounds/<int:round_id>/auto-assign", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/auto-assign", methods=["POST"])
 @access.admin_required
 def auto_assign(round_id: int):
     rnd = _get_round(round_id)
@@ -147,7 +164,7 @@ def auto_assign(round_id: int):
     return redirect(url_for("reviews.round", round_id=round_id))
 
 
-@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@bp.route("/assignments/<id:assignment_id>/withdraw", methods=["POST"])
 @access.admin_required
 def unassign(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -175,7 +192,7 @@ def _sheet_data(assignment: ReviewAssignment, items) -> dict:  # noqa: ANN001
     return data
 
 
-@bp.route("/sheets/<int:assignment_id>", methods=["GET", "POST"])
+@bp.route("/sheets/<id:assignment_id>", methods=["GET", "POST"])
 @access.staff_required
 def sheet(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -231,7 +248,7 @@ def sheet(assignment_id: int):
                            conflict=None, action=ActionForm())
 
 
-@bp.route("/sheets/<int:assignment_id>/reopen", methods=["POST"])
+@bp.route("/sheets/<id:assignment_id>/reopen", methods=["POST"])
 @access.admin_required
 def reopen(assignment_id: int):
     assignment = access.get_assignment_or_404(assignment_id)
@@ -254,14 +271,11 @@ def reopen(assignment_id: int):
 @access.staff_required
 def conflicts():
     form = ConflictForm()
-    if current_user.role is Role.REVIEWER:
-        form.institution_id.choices = [SelectChoice(i.id, i.name) for i in db.session.scalars(
-            access.institutions_query().order_by(Institution.name))]
     if request.method == "POST":
         if current_user.role is not Role.REVIEWER:
             abort(403)
-        if form.validate_on_submit():
-            institution = access.get_institution_or_404(form.institution_id.data)
+        institution = _named_institution(form.institution_id) if form.validate_on_submit() else None
+        if institution is not None:
             try:
                 ops.declare_conflict(current_user, institution, form.reason.data)
             except RegistryError as error:
@@ -277,7 +291,7 @@ def conflicts():
     return render_template("reviews/conflicts.html", form=form, conflicts=rows, waive_form=WaiveForm())
 
 
-@bp.route("/conflicts/<int:conflict_id>/waive", methods=["POST"])
+@bp.route("/conflicts/<id:conflict_id>/waive", methods=["POST"])
 @access.admin_required
 def waive(conflict_id: int):
     conflict = db.session.scalar(access.conflicts_query().where(ConflictOfInterest.id == conflict_id))
@@ -324,7 +338,7 @@ def _decision_page(rnd: ReviewRound, inst: Institution, form: DecisionForm, stat
                            action=ActionForm()), status
 
 
-@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>", methods=["GET", "POST"])
+@bp.route("/rounds/<id:round_id>/institutions/<id:institution_id>", methods=["GET", "POST"])
 @access.admin_required
 def decide(round_id: int, institution_id: int):
     rnd = _get_round(round_id)
@@ -350,7 +364,7 @@ def decide(round_id: int, institution_id: int):
     return _decision_page(rnd, inst, form, 422 if form.errors else 200)
 
 
-@bp.route("/rounds/<int:round_id>/institutions/<int:institution_id>/sign", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/institutions/<id:institution_id>/sign", methods=["POST"])
 @access.admin_required
 def sign(round_id: int, institution_id: int):
     rnd = _get_round(round_id)
@@ -371,7 +385,7 @@ def sign(round_id: int, institution_id: int):
     return redirect(url_for("reviews.decide", round_id=round_id, institution_id=institution_id))
 
 
-@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/publish", methods=["POST"])
 @access.admin_required
 def publish(round_id: int):
     rnd = _get_round(round_id)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-from registry.stats import views  # noqa: E402,F401
+from registry.stats import summary, views  # noqa: E402,F401

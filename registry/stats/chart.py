@@ -46,9 +46,19 @@ def _nice_step(span: int) -> int:
     return int(10 * magnitude)
 
 
-def bar_chart(points: list[tuple[str, int]], *, target: int | None = None, width: int = 760, height: int = 280,
+#: room right of the plot for the target line's label, so it never sits on a bar
+TARGET_LABEL_ROOM = 150
+
+
+def bar_chart(points: list[tuple[str, int]], *, target: int | None = None, width: int = 960, height: int = 300,
               left: int = 44, right: int = 16, top: int = 16, bottom_margin: int = 32) -> BarChart:
-    """Bars for (label, value) points on an axis that also shows the target line."""
+    """Bars for (label, value) points on an axis that also shows the target line.
+
+    With a target, the plot stops TARGET_LABEL_ROOM short of the right edge and the label is set
+    there, beside the end of the line; the page scales the SVG to its card's width.
+    """
+    if target is not None:
+        right = max(right, TARGET_LABEL_ROOM)
     top_value = max([v for _l, v in points] + [target or 0, 1])
     step = _nice_step(top_value)
     axis_max = step * math.ceil(top_value * 1.1 / step) if top_value else step

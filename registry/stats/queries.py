@@ -21,7 +21,17 @@ from sqlalchemy import Date, Integer, Select, and_, case, distinct, func, litera
 from sqlalchemy.sql import Subquery
 
 from registry.extensions import db
-from registry.models import CarrierType, Institution, Level, Recognition, Tenancy, TenancyExit, Town, Zone
+from registry.models import (
+    CarrierType,
+    Institution,
+    Level,
+    Recognition,
+    Tenancy,
+    TenancyDayCount,
+    TenancyExit,
+    Town,
+    Zone,
+)
 from registry.models.reference import zone_towns
 
 GroupBy = Literal["town", "zone", "subclass"]
@@ -141,15 +151,21 @@ def recognised_counts(years: Iterable[int], *, categories: Sequence[CarrierType]
 
 def national_incubator_counts(years: Iterable[int], *, as_of: date | None = None,
                               by: GroupBy | None = None) -> list[CountRow]:
-    """国家级科技企业孵化器 in force on 31 December of each year (or on `as_of` when earlier)."""
-    return recognised_counts(years, categories=(CarrierType.INCUBATOR,), levels=(Level.NATIONAL,), as_of=as_of, by=by)
+    """国家级科技企业孵化器 in force on 31 December of each year (or on `as_of` when earlier): the published
+    definition "national-incubators" (registry.stats.definitions)."""
+    from registry.stats.definitions import NATIONAL_INCUBATORS
+
+    return NATIONAL_INCUBATORS.counts(years, as_of=as_of, by=by)
 
 
 def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[PlanCounts]:
     """The plan's targets (domain.md §14) per year, in one query of conditional distinct counts.
 
-    R&D institutions and incubators (incl. accelerators) count with a recognition of any level in force.
+    Each target is counted with its published definition (registry.stats.definitions.TARGET_DEFINITIONS),
+    so the progress shown beside a target is the figure `/api/v1/counts/<code>` and the exports give.
     """
+    from registry.stats.definitions import TARGET_DEFINITIONS
+
     pairs = count_dates(years, as_of)
     if not pairs:
         return []
@@ -159,14 +175,12 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
     def distinct_when(cond):  # noqa: ANN001, ANN202
         return func.count(distinct(case((cond, inst_id))))
 
-    counted = (CarrierType.RD_INSTITUTION, *INCUBATORS_INCL_ACCELERATORS)  # maker spaces and parks never count
+    definitions = [TARGET_DEFINITIONS[name] for name in ("rd_institutions", "incubators_incl_accelerators",
+                                                         "national_incubators")]
+    counted = sorted({c for d in definitions for c in d.categories}, key=lambda c: c.value)
     target = Recognition.__table__.join(Institution.__table__, and_(Institution.id == Recognition.institution_id,
                                                                     Institution.category.in_(counted)))
-    stmt = (select(periods.c.year, periods.c.day,
-                   distinct_when(Institution.category == CarrierType.RD_INSTITUTION),
-                   distinct_when(Institution.category.in_(INCUBATORS_INCL_ACCELERATORS)),
-                   distinct_when(and_(Institution.category == CarrierType.INCUBATOR,
-                                      Recognition.level == Level.NATIONAL)))
+    stmt = (select(periods.c.year, periods.c.day, *[distinct_when(d.clause()) for d in definitions])
             .select_from(periods.outerjoin(target, _in_force(periods)))
             .group_by(periods.c.year, periods.c.day).order_by(periods.c.year))
     return [PlanCounts(int(y), _as_date(d), int(rd), int(inc), int(nat)) for y, d, rd, inc, nat in db.session.execute(stmt)]
@@ -175,6 +189,41 @@ def plan_counts(years: Iterable[int], *, as_of: date | None = None) -> list[Plan
 def tenancy_counts(years: Iterable[int], *, as_of: date | None = None,
                    categories: Sequence[CarrierType] = TENANT_CARRIERS) -> list[TenancyCounts]:
     """Firms hosted on each count date, and graduations from 1 January up to it (exited_on is exclusive).
+
+    Read from the summary `tenancy_day_counts` (entries, exits and graduations per category and
+    day, kept in step with the tenancies by registry.stats.summary): one grouped pass over a few
+    thousand rows instead of every tenancy. Firms hosted on day d = entries up to d − exits up to d.
+    Equal to `tenancy_counts_scan` by construction, and the tests check it.
+    """
+    pairs = count_dates(years, as_of)
+    if not pairs:
+        return []
+    day = TenancyDayCount.day
+    bucket = case(*[(day <= d, i) for i, (_year, d) in enumerate(pairs)], else_=len(pairs)).label("b")
+    in_year = case(*[(and_(day > date(y - 1, 12, 31), day <= d), i) for i, (y, d) in enumerate(pairs)],
+                   else_=None).label("g")
+    stmt = (select(bucket, in_year, func.sum(TenancyDayCount.entered), func.sum(TenancyDayCount.exited),
+                   func.sum(TenancyDayCount.graduated))
+            .where(TenancyDayCount.category.in_([CarrierType(c).value for c in categories]))
+            .group_by("b", "g"))
+    entries = [0] * (len(pairs) + 1)
+    exits = [0] * (len(pairs) + 1)
+    graduations = [0] * (len(pairs) + 1)
+    for b, g, entered, exited, graduated in db.session.execute(stmt):
+        entries[b] += int(entered or 0)
+        exits[b] += int(exited or 0)
+        if g is not None:
+            graduations[g] += int(graduated or 0)
+    rows, hosted = [], 0
+    for i, (year, d) in enumerate(pairs):
+        hosted += entries[i] - exits[i]
+        rows.append(TenancyCounts(year, d, hosted, graduations[i]))
+    return rows
+
+
+def tenancy_counts_scan(years: Iterable[int], *, as_of: date | None = None,
+                   categories: Sequence[CarrierType] = TENANT_CARRIERS) -> list[TenancyCounts]:
+    """`tenancy_counts` computed from the tenancies themselves (the definition the summary must equal).
 
     One grouped scan of the tenancies: each is bucketed by the first count date on or after its
     entry and its exit. A firm is at one carrier at a time (add_tenancy enforces it), so firms

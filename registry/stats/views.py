@@ -10,6 +10,7 @@ from registry.access import roles_required
 from registry.models import Role
 from registry.stats import bp
 from registry.stats.chart import bar_chart
+from registry.stats.definitions import DEFINITIONS
 from registry.stats.queries import GROUPINGS, plan_counts, tenancy_counts
 from registry.stats.targets import NATIONAL_TARGET, PLAN_TARGETS, TARGET_YEAR
 
@@ -51,4 +52,4 @@ def index():
     tenancy = tenancy_counts(range(FIRST_YEAR, today.year + 1), as_of=today)
     return render_template("stats/index.html", table=table, chart=chart, by=by, groupings=GROUPINGS,
                            progress=progress, plan_years=sorted(plan), target_year=TARGET_YEAR, tenancy=tenancy,
-                           today=today, formats=FORMATS, national_target=NATIONAL_TARGET)
+                           today=today, formats=FORMATS, national_target=NATIONAL_TARGET, definitions=DEFINITIONS)

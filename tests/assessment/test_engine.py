@@ -13,6 +13,7 @@ from assessment import (
     Standing,
     apply_quota,
     check_criteria,
+    decide,
     evaluate,
     flatten,
     load_criteria,
@@ -90,7 +91,8 @@ def test_incomplete_outcome_still_exits_on_a_veto(inputs_for):
 
 def _cohort(inputs_for, tenant_counts):
     system = load_system("incubator", 2019, "comprehensive")
-    return system, [evaluate(system, 2019, inputs_for("incubator", tenants=n), standing=NATIONAL) for n in tenant_counts]
+    return system, [evaluate(system, 2019, inputs_for("incubator", tenants=n), standing=NATIONAL, decide=False)
+                    for n in tenant_counts]
 
 
 def test_quota_keeps_the_top_share_and_demotes_the_rest(inputs_for):
@@ -107,6 +109,34 @@ def test_quota_keeps_the_top_share_and_demotes_the_rest(inputs_for):
     assert node is not None and node.value == "B" and node.detail["before_quota"] == "A"
     assert flatten(after[1].trace, 2019)["quota<2019>"]["detail"]["kept"] is False
     assert outcomes[1].grade == "A"  # inputs are not mutated
+
+
+def test_recommendation_is_decided_from_the_grade_after_the_quota(inputs_for):
+    system, outcomes = _cohort(inputs_for, [60, 49, 48, 55, 40, 47, 46, 45, 44, 43])
+    assert all(not o.decided and o.recommendation is None for o in outcomes)
+    decided = [decide(o) for o in apply_quota(outcomes, system)]
+    demoted = decided[1]
+    assert demoted.grade == "B" and demoted.quota is not None and demoted.quota["kept"] is False
+    assert demoted.recommendation is not None and demoted.recommendation.params["grade"] == "B"
+    rec_node = demoted.trace.find("recommendation")
+    assert rec_node is not None and rec_node.children[0].value == "B"
+    assert rec_node.children[0].detail["before_quota"] == "A"
+    assert decided[0].recommendation is not None and decided[0].recommendation.params["grade"] == "A"
+
+
+def test_quota_refuses_outcomes_already_decided(inputs_for):
+    system = load_system("incubator", 2019, "comprehensive")
+    decided = [evaluate(system, 2019, inputs_for("incubator", tenants=n), standing=NATIONAL) for n in (60, 49)]
+    with pytest.raises(ValueError, match="before deciding"):
+        apply_quota(decided, system)
+    with pytest.raises(ValueError, match="already decided"):
+        decide(decided[0])
+
+
+def test_an_undecided_outcome_cannot_be_stored(inputs_for):
+    system, outcomes = _cohort(inputs_for, [60])
+    with pytest.raises(ValueError, match="not decided"):
+        outcomes[0].to_dict()
 
 
 def test_quota_demotes_a_tie_that_straddles_the_limit(inputs_for):

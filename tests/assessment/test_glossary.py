@@ -46,6 +46,10 @@ def test_every_enum_member_has_chinese_and_english() -> None:
 def test_every_rule_kind_issue_code_and_recommendation_rule_has_a_term() -> None:
     missing = [f"rule_kind {k}" for k in KINDS if glossary.term("rule_kind", k) is None]
     missing += [f"issue_kind {c}" for c in _CATALOGUE if glossary.term("issue_kind", c) is None]
+    from registry.reports import issues as registry_issues
+
+    missing += [f"issue_kind {t.code}" for t in vars(registry_issues).values()
+                if type(t).__name__ == "IssueType" and glossary.term("issue_kind", t.code) is None]
     for rule in _recommendation_rules():
         if isinstance(rule, tuple):
             if glossary.term("recommendation", rule[1]) is None:

@@ -166,6 +166,7 @@ rule = "veto"
 inputs = ["integrity_flags"]
 contains = "falsified_data"
 reference = "test"
+consequence = { kind = "do_not_recognise", bar_years = 2, reference = "test clause" }
 
 [[grades]]
 grade = "A"
@@ -226,6 +227,18 @@ def test_removing_the_root_forgets_its_systems(tmp_path):
     ('version = 2021', 'version = 2020', "version", "stored as industrial_park/None/2021"),
     ('code = "hte_share"', 'code = "score"', "indicators[0].code", "already the name of a trace node"),
     ('code = "hte_share"', 'code = "results"\nunit = 3', "indicators[0].unit", "expected a non-empty string"),
+    # a veto item declares its consequence and the clause for it
+    ('consequence = { kind = "do_not_recognise", bar_years = 2, reference = "test clause" }\n', '',
+     "indicators[1].consequence", "rule 'veto' needs 'consequence'"),
+    ('kind = "do_not_recognise"', 'kind = "expel"', "indicators[1].consequence.kind",
+     "expected one of rectify, grade_d, exit, do_not_recognise"),
+    ('kind = "do_not_recognise", bar_years = 2', 'kind = "grade_d", bar_years = 2', "indicators[1].consequence.bar_years",
+     "only a consequence that ends eligibility"),
+    ('bar_years = 2', 'bar_years = 0', "indicators[1].consequence.bar_years", "at least 1 year"),
+    (', reference = "test clause" }', ' }', "indicators[1].consequence.reference", "required key is missing"),
+    ('reference = "test clause" }', 'reference = "x", why = "y" }', "indicators[1].consequence.why", "unknown key"),
+    ('reference = "test"\n\n[[indicators]]', 'reference = "test"\nconsequence = { kind = "exit", reference = "x" }\n\n[[indicators]]',
+     "indicators[0].consequence", "not a parameter of rule 'ratio_bands'"),
 ])
 def test_broken_files_are_refused_with_file_and_path(data_root, old, new, path, message):
     assert old in PARK

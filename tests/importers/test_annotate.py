@@ -28,15 +28,15 @@ def test_problem_cells_are_filled_and_explained_in_chinese(filled, spec):
     ratio = report.values["pro_staff_ratio"].cell
     assert kv[ratio].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
     assert kv[ratio].comment.text.startswith("【提示】“专业孵化服务人员占比”按小数读取为 80.0%")
-    assert wb["在孵企业"]["B5"].comment.text == "【错误】“91441900MA00000011”不是有效的统一社会信用代码（校验位错误）。"
+    assert wb["在孵企业"]["B5"].comment.text == "【错误】“91441900MA00000011”不是有效的统一社会信用代码：校验位（最后一位）应为 0（校验位错误）。"
     good = report.values["staff_total"].cell
     assert kv[good].comment is None
     summary = wb[SUMMARY_SHEET]
     assert wb.sheetnames[0] == SUMMARY_SHEET
     assert summary["A1"].value == "共发现 2 个错误、1 个提示。红色单元格为错误，黄色为提示，鼠标移到单元格上可查看说明。"
     listed = [(r[1], r[2], r[3], r[4]) for r in summary.iter_rows(min_row=4, values_only=True)]
-    assert listed == [("错误", "not-a-number", "基本情况", bad), ("错误", "uscc-checksum", "在孵企业", "B5"),
-                      ("提示", "percent-as-fraction", "基本情况", ratio)]
+    assert listed == [("错误", "不是数字", "基本情况", bad), ("错误", "统一社会信用代码校验位错误", "在孵企业", "B5"),
+                      ("提示", "百分数按小数填写", "基本情况", ratio)]  # the rule by name, never its code
 
 
 def test_several_issues_on_one_cell_share_a_comment(filled, spec):
@@ -52,7 +52,7 @@ def test_file_level_issues_only_in_the_summary(filled):
     path = filled()
     report = parse_self_report(read_workbook(path.read_bytes(), path.name), rd_spec())
     wb = _load(annotate_workbook(path.read_bytes(), report))
-    assert [r[2] for r in wb[SUMMARY_SHEET].iter_rows(min_row=4, values_only=True)] == ["wrong-template"]
+    assert [r[2] for r in wb[SUMMARY_SHEET].iter_rows(min_row=4, values_only=True)] == ["模板类别不符"]
     assert [r[3] for r in wb[SUMMARY_SHEET].iter_rows(min_row=4, values_only=True)] == ["（文件）"]
 
 

@@ -102,10 +102,10 @@ def test_roster_as_ods(tmp_path):
     assert report.valid and report.institutions()[0]["uscc"] == make_uscc(0)
 
 
-@pytest.mark.parametrize("data", [b"junk", b""])
-def test_unreadable_roster(data):
+@pytest.mark.parametrize(("data", "code"), [(b"junk", "not-a-spreadsheet"), (b"", "empty-file")])
+def test_unreadable_roster(data, code):
     report = parse_roster(read_workbook(data, "r.xlsx"))
-    assert report.flatten("code") == [("not-a-spreadsheet",)]
+    assert report.flatten("code") == [(code,)]
 
 
 def test_workbook_without_a_roster(tmp_path):

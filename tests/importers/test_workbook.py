@@ -42,7 +42,7 @@ def test_xls_and_ods(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("data", "code"), [
-    (b"", "not-a-spreadsheet"),
+    (b"", "empty-file"),
     (b"name,uscc\n", "not-a-spreadsheet"),
     (b"%PDF-1.7 ...", "not-a-spreadsheet"),
     (OLE2_MAGIC + b"\0" * 600, "not-a-spreadsheet"),  # e.g. a legacy .doc
@@ -80,7 +80,10 @@ def test_upload_size_cap():
 def test_zip_bomb_member_refused_before_loading(tmp_path: Path):
     data = write_workbook(tmp_path / "a.xlsx", {"S": {"A1": 1}}).read_bytes()
     bomb = rezip(data, {"xl/media/image1.bin": b"\0" * (60 * 1024 * 1024)})
-    assert _codes(read_workbook(bomb, "a.xlsx")) == ["too-large"]
+    result = read_workbook(bomb, "a.xlsx")
+    assert _codes(result) == ["compression-ratio"]
+    assert result.issues[0].message("zh_CN") == (
+        "文件中的“xl/media/image1.bin”压缩比为 1,028:1（解压后 60.0 MB），超过压缩比上限 200:1，正常的电子表格不会有如此高的压缩比。")
 
 
 def test_sheet_claiming_a_million_rows(tmp_path: Path):

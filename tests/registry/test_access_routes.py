@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 
 from registry.extensions import db
+from registry.models import Institution
 from tests.registry.test_review_fixtures import World, app, audit_count, client_for, world  # noqa: F401
 
 ANON, ADMIN, REVIEWER, INSTITUTION, TOWN = "anonymous", "admin", "reviewer", "institution", "town_officer"
@@ -31,14 +32,17 @@ FILERS = frozenset({ADMIN, INSTITUTION})
 STAFF = frozenset({ADMIN, REVIEWER})
 ADMINS = frozenset({ADMIN})
 PUBLIC = "public"  # anyone, logged in or not (only checked not to fail)
+TOKEN = "token"  # the JSON API: a bearer token only; every session (any role) and no token get 401
 
 #: endpoint → method → who may use it. Everyone else must be refused.
 POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "static": {"GET": PUBLIC},
     "root": {"GET": PUBLIC},  # a redirect to the registry
+    "health.healthz": {"GET": PUBLIC},  # database reachability for the proxy: no data
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": USERS},
     "institutions.index": {"GET": USERS},
+    "institutions.index_download": {"GET": USERS},
     "institutions.detail": {"GET": USERS},
     "institutions.firm": {"GET": USERS},
     "institutions.create": {"GET": ADMINS, "POST": ADMINS},
@@ -73,6 +77,10 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "notifications.index": {"GET": USERS},
     "notifications.open_notice": {"POST": USERS},
     "notifications.read_all": {"POST": USERS},
+    "assessments.run_download": {"GET": STAFF},
+    "assessments.recommendations_download": {"GET": STAFF},
+    "assessments.gaps_download": {"GET": STAFF},
+    "assessments.pipeline_download": {"GET": STAFF},
     "assessments.void": {"POST": ADMINS},
     "reports.mine": {"GET": frozenset({INSTITUTION})},
     "reports.template": {"GET": USERS},
@@ -85,6 +93,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "reports.download": {"GET": USERS},
     "reports.annotated": {"GET": USERS},
     "exports.national_incubators": {"GET": STAFF},
+    "exports.count": {"GET": STAFF},
     "admin.users": {"GET": ADMINS},
     "admin.user_new": {"GET": ADMINS, "POST": ADMINS},
     "admin.user_edit": {"GET": ADMINS, "POST": ADMINS},
@@ -107,6 +116,14 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "reviews.sign": {"POST": ADMINS},
     "reviews.publish": {"POST": ADMINS},
     "reviews.my_results": {"GET": frozenset({INSTITUTION})},
+    "api.openapi": {"GET": PUBLIC},
+    "api.definitions": {"GET": TOKEN},
+    "api.counts": {"GET": TOKEN},
+    "api.count_institutions": {"GET": TOKEN},
+    "api.institutions": {"GET": TOKEN},
+    "api.institution": {"GET": TOKEN},
+    "api_tokens.index": {"GET": ADMINS, "POST": ADMINS},
+    "api_tokens.revoke": {"POST": ADMINS},
 }
 
 #: URL parameter → (world, role) → (an id the role may see, an id it may not see or None)
@@ -131,7 +148,13 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "summary_id": lambda w, role: (EXTRA["summary"], EXTRA["other_summary"] if role in (INSTITUTION, TOWN) else None),
     "notice_id": lambda w, role: (EXTRA["notices"].get(role, 0), EXTRA["notices"][ADMIN] if role != ADMIN else None),
     "job_id": lambda w, role: (_failed_job(), None),
+    "code": lambda w, role: ("national-incubators", None),
+    "uscc": lambda w, role: (db.session.get(Institution, w.own).uscc, None),
+    "token_id": lambda w, role: (API_TOKEN["id"], None),
 }
+
+#: the API token of the walk (set by the `api_token` fixture)
+API_TOKEN: dict[str, object] = {}
 
 
 def _failed_job() -> int:
@@ -219,8 +242,20 @@ def _refused(response, role: str) -> bool:
     return response.status_code in (403, 404)
 
 
+@pytest.fixture
+def api_token(app: Flask) -> str:
+    """A valid read token (its id is the walk's <token_id>); returns the secret."""
+    from registry.api.tokens import create_token
+
+    with app.app_context():
+        new = create_token("walk", label="test")
+        db.session.commit()
+        API_TOKEN["id"] = new.token.id
+        return new.secret
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_every_route_respects_the_role(app: Flask, season_world: World, role: str) -> None:
+def test_every_route_respects_the_role(app: Flask, season_world: World, role: str, api_token: str) -> None:
     world = season_world
     with app.app_context():
         routes = _routes(app)
@@ -251,6 +286,10 @@ def test_every_route_respects_the_role(app: Flask, season_world: World, role: st
         allowed_writes = []
         for endpoint, method, rule in ordered:
             who = POLICY[endpoint][method]
+            if who == TOKEN:  # a session, whatever its role, never opens the API
+                own = {a: PARAMS[a](world, role)[0] for a in rule.arguments}
+                check_token_only(client, rule.build(own, append_unknown=False)[1], method, failures, role)
+                continue
             if who == PUBLIC:
                 if method == "GET":
                     own = {a: PARAMS[a](world, role)[0] for a in rule.arguments}
@@ -281,6 +320,61 @@ def test_policy_table_has_no_stale_entries(app: Flask) -> None:
     assert sorted(set(POLICY) - endpoints) == []
 
 
+def check_token_only(client, url: str, method: str, failures: list[str], role: str,  # noqa: ANN001
+                     headers: dict[str, str] | None = None, expect: int = 401) -> None:
+    before = audit_count()
+    response = client.open(url, method=method, headers=headers or {})
+    body = response.get_json(silent=True) or {}
+    response.close()
+    db.session.remove()
+    if response.status_code != expect or (expect >= 400 and "error" not in body):
+        failures.append(f"{role} {method} {url}: expected JSON {expect}, got {response.status_code} {body}")
+    if "Set-Cookie" in response.headers:
+        failures.append(f"{role} {method} {url}: the API set a cookie")
+    if audit_count() != before:
+        failures.append(f"{role} {method} {url}: the API changed audited data")
+
+
+def test_api_tokens_in_the_walk(app: Flask, world: World, api_token: str) -> None:
+    """No token → 401; a revoked token → 401; a valid token reaches every API read and nothing else."""
+    from registry.api.tokens import create_token, revoke_token
+
+    with app.app_context():
+        revoked = create_token("revoked", label="test")
+        revoke_token(revoked.token, label="test")
+        db.session.commit()
+        routes = _routes(app)
+        client = app.test_client()
+        failures: list[str] = []
+        api_routes = [(e, m, r) for e, m, r in routes if POLICY[e][m] == TOKEN]
+        assert {e for e, _m, _r in api_routes} == {"api.definitions", "api.counts", "api.count_institutions",
+                                                   "api.institutions", "api.institution"}
+        for endpoint, method, rule in api_routes:
+            url = rule.build({a: PARAMS[a](world, ADMIN)[0] for a in rule.arguments}, append_unknown=False)[1]
+            check_token_only(client, url, method, failures, "no token")
+            check_token_only(client, url, method, failures, "revoked", {"Authorization": f"Bearer {revoked.secret}"})
+            check_token_only(client, url, method, failures, "wrong", {"Authorization": f"Bearer {api_token}x"})
+            check_token_only(client, url + "?from=2016&to=2020", method, failures, "valid",
+                             {"Authorization": f"Bearer {api_token}"}, expect=200)
+            for write in ("POST", "PUT", "PATCH", "DELETE"):
+                check_token_only(client, url, write, failures, "valid", {"Authorization": f"Bearer {api_token}"},
+                                 expect=405)
+        # the token opens nothing outside the API: every other route treats its bearer as anonymous
+        bearer = {"Authorization": f"Bearer {api_token}"}
+        for endpoint, method, rule in routes:
+            who = POLICY[endpoint][method]
+            if who in (TOKEN, PUBLIC):
+                continue
+            url = rule.build({a: PARAMS[a](world, ADMIN)[0] for a in rule.arguments}, append_unknown=False)[1]
+            before = audit_count()
+            response = client.open(url, method=method, headers=bearer, data={})
+            response.close()
+            db.session.remove()
+            if not _refused(response, ANON):
+                failures.append(f"token {method} {url} ({endpoint}) should be refused, got {response.status_code}")
+            if audit_count() != before:
+                failures.append(f"token {method} {url} ({endpoint}) changed data")
+        assert not failures, "\n".join(failures)
 # --- what pages SHOW ---------------------------------------------------------------------------
 
 @pytest.fixture
@@ -390,3 +484,18 @@ def test_no_page_shows_an_institution_out_of_scope(app: Flask, world: World, exp
         if role == ADMIN:  # and the rows that are hidden from others really are on these pages
             text = client.get("/assessments/recommendations?year=2020").get_data(as_text=True)
             assert "丁孵化器" in text and "乙孵化器" in text
+
+
+def test_a_reviewer_sees_institutions_that_record_no_operating_entity(app: Flask, world: World) -> None:
+    """A conflict is a match, never a missing value: NULL entity or parent must not hide an institution."""
+    from registry.access import institutions_query
+    from registry.models import User
+    from tests.factories import make_institution
+
+    with app.app_context():
+        plain = make_institution(name="己孵化器", operating_entity=None, parent_organisation=None)
+        db.session.commit()
+        reviewer = db.session.get(User, world.reviewer)
+        visible = set(db.session.scalars(institutions_query(reviewer).with_only_columns(Institution.id)))
+        assert plain.id in visible and world.own in visible
+        assert world.conflicted not in visible and world.affiliation not in visible

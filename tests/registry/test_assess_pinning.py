@@ -195,3 +195,18 @@ def test_a_result_whose_file_was_never_stored_says_so_and_keeps_its_facts(app, r
     assert "was not stored with its run and no file on disk has that content" in r.output
     assert "Input " in r.output and "孵化资金!D" in r.output  # the stored figures and cells are still shown
 
+
+
+def test_a_worker_start_parses_the_stored_files_of_past_runs(app, runner, seeded, data_root):
+    from registry.assessments.pinning import warm_pinned
+
+    assert runner.invoke(args=["assess", "run", "--year", "2019"]).exit_code == 0
+    with app.app_context():
+        run_systems = db.session.scalar(select(AssessmentResult.outcome).where(AssessmentResult.run_id == 1))["system"]
+    shutil.rmtree(data_root)  # nothing left on disk with the root's content
+    _forget_parsed()
+    assert rulefiles.known_system(run_systems["sha256"], run_systems["inputs_sha256"]) is None
+    with app.app_context():
+        assert warm_pinned() >= 3  # the root's system, and the two criteria files
+    pinned = rulefiles.known_system(run_systems["sha256"], run_systems["inputs_sha256"])
+    assert pinned is not None and "{ min = 600, points = 5 }" in pinned.files[0].text

@@ -146,6 +146,7 @@ def test_pages_default_to_the_latest_non_void_run_of_a_year_with_reports_and_onl
         typo_id = typo.id
     page = admin_client.get(f"/assessments/runs/{typo_id}").get_data(as_text=True)
     assert 'id="void-run"' in page
+    assert 'id="run-files"' in page and "incubator/comprehensive/2019.toml · 随 Fuhua 发布" in page
     reviewer = app.test_client()
     login(reviewer, "rev")
     assert 'id="void-run"' not in reviewer.get(f"/assessments/runs/{typo_id}").get_data(as_text=True)

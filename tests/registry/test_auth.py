@@ -22,7 +22,8 @@ def _user(username: str) -> User | None:
 # --- fuhua users ----------------------------------------------------------------------------
 
 
-def test_cli_creates_an_institution_account_bound_by_credit_code(app, session, runner):
+def test_cli_creates_an_institution_account_bound_by_credit_code(app, session, runner, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     inst = make_institution(name="甲孵化器")
     session.commit()
     result = runner.invoke(args=["users", "create", "--role", "institution", "--username", "jia",
@@ -43,14 +44,19 @@ def test_cli_prompts_for_the_password_twice(runner, session):
 
 @pytest.mark.parametrize("args, stdin, message", [
     (["--role", "institution", "--username", "nobody"], "a long enough secret\n",
-     "institution: An institution account must be bound to an institution."),
-    (["--role", "reviewer", "--username", "short"], "short\n", "password: The password must have at least 10 characters."),
-    (["--role", "reviewer", "--username", "x"], "a long enough secret\n", "username: “x” is not a valid username"),
-    (["--role", "institution", "--username", "ghost", "--institution", "91440000000000000X"], "",
-     "No institution has the credit code or id “91440000000000000X”."),
+     "An institution account must be bound to an institution."),
+    (["--role", "reviewer", "--username", "short"], "short\n", "The password must have at least 10 characters."),
+    (["--role", "reviewer", "--username", "x"], "a long enough secret\n", "“x” is not a valid username"),
+    (["--role", "institution", "--username", "ghost", "--institution", "91440000000000000Y"], "",
+     "No institution in the registry has the credit code 91440000000000000Y."),
+    (["--role", "institution", "--username", "byid", "--institution", "123"], "a long enough secret\n",
+     "--institution takes the institution's unified social credit code (18 characters). “123” is not a unified social credit code: 18 characters are expected."),
+    (["--role", "institution", "--username", "letter", "--institution", "91441900497465075O"], "a long enough secret\n",
+     "--institution takes the institution's unified social credit code (18 characters)."),
     (["--role", "boss", "--username", "someone"], "a long enough secret\n", "Invalid value for '--role'"),
 ])
-def test_cli_refuses_bad_accounts_clearly(runner, session, args, stdin, message):
+def test_cli_refuses_bad_accounts_clearly(runner, session, args, stdin, message, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     before = session.scalar(select(func.count(User.id)))
     result = runner.invoke(args=["users", "create", *args, "--password-stdin"], input=stdin)
     assert result.exit_code != 0
@@ -59,7 +65,30 @@ def test_cli_refuses_bad_accounts_clearly(runner, session, args, stdin, message)
     assert session.scalar(select(func.count(User.id))) == before
 
 
-def test_cli_refuses_a_taken_username(runner, session):
+def test_cli_speaks_chinese_by_default_and_refuses_an_id_for_a_credit_code(app, session, runner, monkeypatch):
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    inst = make_institution(name="丙孵化器")
+    session.commit()
+    result = runner.invoke(args=["users", "create", "--role", "institution", "--username", "bing",
+                                 "--institution", str(inst.id), "--password-stdin"], input="a long enough secret\n")
+    assert result.exit_code != 0
+    assert "统一社会信用代码" in result.output and "应为 18 位" in result.output, result.output
+    assert _user_or_none("bing") is None  # never bound to the institution with that id
+    result = runner.invoke(args=["users", "create", "--role", "institution", "--username", "bing",
+                                 "--institution", inst.uscc.lower(), "--password-stdin"], input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    assert "已为丙孵化器创建机构账号“bing”。" in result.output
+
+
+def _user_or_none(username: str):  # noqa: ANN202
+    from registry.extensions import db
+
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def test_cli_refuses_a_taken_username(runner, session, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     make_user("admin", username="taken")
     session.commit()
     result = runner.invoke(args=["users", "create", "--role", "reviewer", "--username", "TAKEN", "--password-stdin"],
@@ -176,7 +205,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(csrf_app
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post("/auth/login", data={"username": "boss", "password": "correct horse battery",
                                                 "csrf_token": token})
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Expires=" in cookie
 
 

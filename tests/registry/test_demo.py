@@ -14,6 +14,7 @@ from registry.demo.accounts import DEMO_ACCOUNTS
 from registry.demo.cli import load_demo
 from registry.demo.dataset import CITY, NATIONAL, build_dataset, national_in_force
 from registry.demo.loader import DemoDataError
+from registry.demo.reviews import expert_usernames
 from registry.extensions import db
 from registry.models import (
     CarrierType,
@@ -164,7 +165,7 @@ def test_refuses_a_non_empty_database_then_reset_replaces_the_demo(app, session)
     assert session.scalar(select(func.count(Firm.id))) == second.counts["firms"]
     # the demo accounts, once each (town officers: one per town the demo uses, made with its season)
     assert session.scalar(select(func.count(User.id)).where(User.role != Role.TOWN_OFFICER)) == len(
-        [a for a in DEMO_ACCOUNTS if a[2] != "town_officer"])
+        [a for a in DEMO_ACCOUNTS if a[2] != "town_officer"]) + len(expert_usernames())
     officers = list(session.scalars(select(User.username).where(User.role == Role.TOWN_OFFICER)))
     assert "town-songshanhu" in officers and len(officers) == len(set(officers))
     assert_registry_invariants()
@@ -190,6 +191,26 @@ def test_national_code_path_at_a_tiny_scale(app, session) -> None:
     # ids continue after the explicit ones (PostgreSQL sequences were moved on)
     extra = make_institution(name="之后登记的机构")
     assert extra.id > session.scalar(select(func.max(Institution.id)).where(Institution.is_synthetic.is_(True)))
+
+
+def test_national_scale_carries_expert_scores_so_runs_are_complete(app, session) -> None:
+    """Three submitted sheets per institution under review, written in bulk; the run then finds every expert score."""
+    from registry.assessments.operations import run_assessment
+    from registry.models import AssessmentResult, ReviewAssignment
+
+    summary = load_demo(TINY, 5, progress=False)
+    rd = list(session.scalars(select(Institution.id).where(Institution.category == CarrierType.RD_INSTITUTION,
+                                                           Institution.status != Status.EXITED)))
+    sheets = session.execute(select(ReviewAssignment.institution_id, ReviewAssignment.status, ReviewAssignment.scores)
+                             .where(ReviewAssignment.institution_id.in_(rd))).all()
+    assert rd and len(sheets) == 3 * len(rd) and {s.status for s in sheets} == {"submitted"}
+    assert all(s.scores["expert_review_score"]["value"] for s in sheets)
+    assert summary.counts["review_sheets"] == session.scalar(select(func.count(ReviewAssignment.id)))
+    run = run_assessment(2020, category="rd_institution", label="test").run
+    results = session.execute(select(AssessmentResult.grade, AssessmentResult.outcome)
+                              .where(AssessmentResult.run_id == run.id)).all()
+    assert results and all(r.grade for r in results)
+    assert not [m for r in results for m in r.outcome["missing"] if m["code"] == "expert_review_score"]
 
 
 def test_demo_reset_command_removes_only_synthetic_data(app, session, runner) -> None:

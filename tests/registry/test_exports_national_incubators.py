@@ -72,7 +72,7 @@ def test_xlsx_by_town_cell_by_cell(runner, tmp_path, history):
     assert ws.column_dimensions["A"].width >= 18
     assert ws.cell(total_row + 2, 1).value == "说明"
     notes = [ws.cell(r, 1).value for r in range(total_row + 3, ws.max_row + 1)]
-    assert notes[0].startswith("统计口径：孵化器的国家级认定在当年12月31日有效")
+    assert notes[0].startswith("统计口径（第1版）：孵化器的国家级认定在当年12月31日")
     assert notes[1].startswith("数据来源：孵化系统登记库")
     assert len(notes) == 2  # no synthetic-data warning: nothing here is synthetic
 

@@ -93,6 +93,9 @@ def test_many_addresses_on_one_account_cannot_keep_its_owner_out(app, session, o
     assert stranger.status_code == 429
     assert int(stranger.headers["Retry-After"]) <= app.config["LOGIN_ACCOUNT_DELAY_MAX"].total_seconds()
     assert _post(owner, "admin", PASSWORD, ip="192.0.2.10").status_code == 302
+    forger = app.test_client()  # a device cookie not signed by the app does not exempt anyone
+    forger.set_cookie("fuhua_device", owner.get_cookie("fuhua_device").value[:-4] + "AAAA")
+    assert _post(forger, "admin", PASSWORD, ip="198.51.100.201").status_code == 429
 
 
 def test_a_successful_login_and_a_password_reset_clear_the_failures(app, session, owner):  # noqa: ANN001

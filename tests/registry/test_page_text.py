@@ -27,6 +27,10 @@ PASSWORDS = {"admin": "fuhua-admin-2020", "reviewer": "fuhua-reviewer-2020", "in
              "town-songshanhu": "fuhua-town-2020"}
 #: routes that answer with a file or a redirect, not a page (their content is tested elsewhere)
 NOT_PAGES = {"static", "reports.download", "reports.annotated", "reports.template", "admin.audit_export", "root",
+             # xlsx downloads and the JSON API (read back cell by cell / against the OpenAPI document elsewhere)
+             "institutions.index_download", "assessments.run_download", "assessments.recommendations_download",
+             "assessments.gaps_download", "assessments.pipeline_download", "api.openapi", "api.definitions",
+             "api.counts", "api.count_institutions", "api.institutions", "api.institution",
              "seasons.export", "seasons.download_summary", "assessments.job_status"}
 
 
@@ -74,6 +78,7 @@ def _ids() -> dict:
         "recognition_id": db.session.scalar(select(m.Recognition.id).where(m.Recognition.institution_id == own)),
         "tenancy_id": tenancy.id, "firm_id": tenancy.firm_id, "round_id": assignment.round_id,
         "assignment_id": assignment.id, "user_id": reviewer.id, "year": 2020, "number": 1, "filename": "fuhua.css",
+        "code": "national-incubators", "token_id": 1,
     }
 
 
@@ -171,3 +176,53 @@ def test_login_page_is_clean(demo: tuple[Flask, dict]) -> None:
 ])
 def test_the_detector_finds_the_codes_users_reported(text: str, codes: list[str]) -> None:
     assert [leak.split(" in ")[0].strip("'") for leak in internal_codes(text)] == codes
+
+
+def test_switching_language_keeps_the_page_and_its_filters(demo: tuple[Flask, dict]) -> None:
+    import re
+
+    app, _ = demo
+    client = _client(app, "admin")
+    url = "/institutions/?category=incubator&level=national"
+    zh = client.get(url).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" hreflang="en">English</a>', zh).group(1).replace("&amp;", "&")
+    assert link.startswith("/institutions/?") and "category=incubator" in link and "level=national" in link
+    en = client.get(link).get_data(as_text=True)
+    count = lambda html: re.search(r'class="result-count">\D*(\d+)', html).group(1)  # noqa: E731
+    assert count(en) == count(zh) and int(count(en)) < 198
+    assert "institutions match." in en and "家机构符合条件" not in en
+
+
+def test_english_pages_use_english_town_names_plurals_and_punctuation(demo: tuple[Flask, dict]) -> None:
+    import re
+
+    from registry.models import Town
+
+    app, ids = demo
+    client = _client(app, "admin")
+    html = client.get("/institutions/?lang=en").get_data(as_text=True)
+    with app.app_context():
+        towns = list(db.session.scalars(select(Town)))
+    shown = visible_text(html)
+    assert any(t.name_en in shown for t in towns)
+    table = shown.split("Established")[-1]  # the list itself, after its header
+    assert not any(t.name in table for t in towns if t.name), "a Chinese town name in the English list"
+    preview = visible_text(client.get(f"/reports/uploads/{ids['rejected_upload_id']}/preview").get_data(as_text=True))
+    assert re.search(r"\b1 problem\b", preview) or "problems" in preview
+    assert "1 problems" not in preview and not re.search(r"\b1 errors\b", preview)
+    chrome = visible_text(client.get("/assessments/").get_data(as_text=True))
+    assert not re.search(r"[、，。；：（）【】]", chrome), chrome[:500]  # “” are English quotes too
+
+
+def test_the_preview_shows_the_value_as_understood_and_what_was_typed(demo: tuple[Flask, dict]) -> None:
+    import re
+
+    app, ids = demo
+    client = _client(app, "institution")
+    html = client.get(f"/reports/uploads/{ids['upload_id']}/preview").get_data(as_text=True)
+    row = re.search(r'<tr data-field="inc_revenue_total">(.*?)</tr>', html, re.S).group(1)
+    text = visible_text(row)
+    assert "712,345.60千元" in text and "填写为“712,345.60”" in text
+    plain = visible_text(re.search(r'<tr data-field="staff_total">(.*?)</tr>', html, re.S).group(1))
+    assert "填写为" not in plain  # typed as understood: nothing beside it
+    assert 'class="card' in html and "table-preview" in html  # the wide tenant table scrolls inside its card

@@ -184,7 +184,7 @@ def _bad_files(tmp_path, template: bytes) -> dict[str, tuple[bytes, str]]:
         "not-a-spreadsheet": ("报告.docx 内容".encode() * 50, "report.xlsx"),
         "corrupt-file": (template[: len(template) // 2], "truncated.xlsx"),
         "encrypted-file": (OLE2_MAGIC + b"\0" * 600 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 100, "secret.xlsx"),
-        "too-large": (rezip(template, {"xl/media/image1.bin": b"\0" * (60 * 1024 * 1024)}), "bomb.xlsx"),
+        "compression-ratio": (rezip(template, {"xl/media/image1.bin": b"\0" * (60 * 1024 * 1024)}), "bomb.xlsx"),
         "too-many-rows": (rezip(template, {part: lambda x: x.replace(b'<dimension ref="', b'<dimension ref="A1:J1048576" x="')}),
                           "million.xlsx"),
         "missing-sheet": (renamed.getvalue(), "renamed.xlsx"),
@@ -194,7 +194,7 @@ def _bad_files(tmp_path, template: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
-@pytest.mark.parametrize("code", ["not-a-spreadsheet", "corrupt-file", "encrypted-file", "too-large", "too-many-rows",
+@pytest.mark.parametrize("code", ["not-a-spreadsheet", "corrupt-file", "encrypted-file", "compression-ratio", "too-many-rows",
                                   "missing-sheet", "merged-input-cell", "excel-error"])
 def test_bad_files_get_a_clear_message_and_nothing_is_stored(app, admin_client, inst, tmp_path, code):
     with app.app_context():
@@ -207,15 +207,21 @@ def test_bad_files_get_a_clear_message_and_nothing_is_stored(app, admin_client, 
     with app.app_context():
         assert _counts() == (0, 0)
         upload = db.session.scalar(select(Upload))
-        assert upload.outcome == "rejected" and upload.content == data  # the original bytes, for audit
-    assert admin_client.get(f"/reports/uploads/{upload.id}/download").data == data
+        assert upload.outcome == "rejected" and upload.size == len(data)
+        if code == "not-a-spreadsheet":  # not a spreadsheet: recorded, its bytes never kept
+            assert upload.content is None
+            assert admin_client.get(f"/reports/uploads/{upload.id}/download").status_code == 404
+            return
+        assert upload.content == data  # the original bytes, for audit
+    download = admin_client.get(f"/reports/uploads/{upload.id}/download")
+    assert download.data == data and download.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_empty_or_missing_file_is_a_form_error(app, admin_client, inst):
     response = admin_client.post(f"/reports/{inst}/{YEAR}/upload", data={}, content_type="multipart/form-data")
-    assert response.status_code == 200 and "请选择要上传的已填写模板" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "请选择要上传的已填写模板" in response.get_data(as_text=True)
     response = _post(admin_client, inst, b"")
-    assert "文件为空" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "文件为空" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Upload.id))) == 0
 

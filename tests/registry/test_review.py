@@ -77,7 +77,10 @@ def test_reviewer_declares_conflict_on_the_page(app, world: World):
     client = client_for(app, "rev2")
     page = client.get("/reviews/conflicts").get_data(as_text=True)
     assert "申报利益冲突" in page
-    response = client.post("/reviews/conflicts", data={"institution_id": world.other, "reason": "配偶在该机构任职"},
+    with app.app_context():
+        other = db.session.get(Institution, world.other)
+        uscc = other.uscc
+    response = client.post("/reviews/conflicts", data={"institution_id": uscc, "reason": "配偶在该机构任职"},
                            follow_redirects=True)
     assert "已申报利益冲突" in response.get_data(as_text=True)
     with app.app_context():
@@ -89,8 +92,9 @@ def test_admin_assigning_a_conflicted_reviewer_is_refused_clearly(app, world: Wo
     client = client_for(app, "boss")
     with app.app_context():
         before = audit_count()
+        name = db.session.get(Institution, world.conflicted).name
     response = client.post(f"/reviews/rounds/{world.round}/assign",
-                           data={"reviewer_id": world.reviewer, "institution_id": world.conflicted}, follow_redirects=True)
+                           data={"reviewer_id": world.reviewer, "institution_id": name}, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "存在利益冲突（同一运营主体：丙运营公司）" in text
     with app.app_context():
@@ -434,3 +438,30 @@ def test_conflict_model_requires_reason_for_waiver(session):
     with pytest.raises(Exception, match="(?i)check|constraint"):
         session.flush()
     session.rollback()
+
+
+def test_an_institution_is_named_by_credit_code_or_name_and_an_unknown_one_is_said_so(app, world: World):
+    client = client_for(app, "boss")
+    response = client.post(f"/reviews/rounds/{world.round}/assign",
+                           data={"reviewer_id": world.reviewer2, "institution_id": "不存在的机构"}, follow_redirects=True)
+    assert "没有统一社会信用代码或全称为“不存在的机构”的机构" in response.get_data(as_text=True)
+    page = client.get(f"/reviews/rounds/{world.round}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="institution_id"', page) and not re.search(r'<select[^>]*name="institution_id"', page)
+
+
+def test_the_round_page_is_paged(app, world: World, monkeypatch):
+    from registry.reviews import views as review_views
+
+    monkeypatch.setattr(review_views, "ROUND_PAGE", 1)
+    client = client_for(app, "boss")
+    with app.app_context():
+        names = sorted(db.session.scalars(select(Institution.name).join(
+            ReviewAssignment, ReviewAssignment.institution_id == Institution.id)
+            .where(ReviewAssignment.round_id == world.round).distinct()))
+    assert len(names) >= 2
+    shown = []
+    for page in range(1, len(names) + 1):
+        html = client.get(f"/reviews/rounds/{world.round}?page={page}").get_data(as_text=True)
+        assert f"第 {page} 页，共 {len(names)} 页" in html
+        shown += [n for n in names if f">{n}</a>" in html]
+    assert shown == names  # each institution on exactly one page, in name order

@@ -116,3 +116,17 @@ def test_target_arithmetic():
     assert national.progress(21) == 1.0 and national.progress(0) == 0.0
     rd = next(t for t in PLAN_TARGETS if t.code == "rd_institutions")
     assert rd.is_met(50) and not rd.is_provisional
+
+
+def test_target_label_stands_beside_the_bars_and_the_chart_fills_its_card(app, admin_client, data):
+    import re
+
+    chart = bar_chart([(str(y), 20 + y % 7) for y in range(2015, 2027)], target=30)
+    assert all(bar.x + bar.width <= chart.right for bar in chart.bars)  # the plot ends before the label's room
+    assert chart.width - chart.right >= 150
+    html = admin_client.get("/stats/").get_data(as_text=True)
+    svg = re.search(r"<svg [^>]*class=\"bar-chart\"[^>]*>", html).group(0)
+    assert 'width="100%"' in svg and "height=" not in svg.replace("viewBox", "")
+    label_x = float(re.search(r'<text x="([\d.]+)"[^>]*class="target-label"', html).group(1))
+    bar_ends = [float(x) + float(w) for x, w in re.findall(r'<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', html)]
+    assert bar_ends and label_x > max(bar_ends)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7d927ff6f166
+Revision ID: 9f38c436f32b
 Revises: 
-Create Date: 2026-12-02 06:26:52.063403
+Create Date: 2026-12-02 07:22:36.086515
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '7d927ff6f166'
+revision = '9f38c436f32b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -68,6 +68,14 @@ def upgrade():
         batch_op.create_index('ix_login_failures_ip_at', ['ip', 'at'], unique=False)
         batch_op.create_index('ix_login_failures_username_at', ['username', 'at'], unique=False)
 
+    op.create_table('tenancy_day_counts',
+    sa.Column('category', sa.String(length=30), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('entered', sa.Integer(), nullable=False),
+    sa.Column('exited', sa.Integer(), nullable=False),
+    sa.Column('graduated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('category', 'day', name=op.f('pk_tenancy_day_counts'))
+    )
     op.create_table('towns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -192,6 +200,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_label', sa.String(length=120), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_by_label', sa.String(length=120), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_tokens_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
     op.create_table('assessment_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -202,6 +226,7 @@ def upgrade():
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('systems', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('year_check', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_assessment_runs_started_by_id_users')),
@@ -475,6 +500,7 @@ def upgrade():
     sa.Column('grade', sa.String(length=2), nullable=True),
     sa.Column('recommendation', sa.String(length=30), nullable=True),
     sa.Column('recommendation_rule', sa.String(length=60), nullable=True),
+    sa.Column('recommendation_params', sa.JSON(), nullable=True),
     sa.Column('missing_count', sa.Integer(), nullable=False),
     sa.Column('is_provisional', sa.Boolean(), nullable=False),
     sa.Column('outcome', sa.JSON(), nullable=True),
@@ -487,6 +513,8 @@ def upgrade():
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.create_index('ix_assessment_results_institution_year', ['institution_id', 'year'], unique=False)
         batch_op.create_index('ix_assessment_results_run_grade', ['run_id', 'grade', 'recommendation'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_recommendation', ['run_id', 'recommendation', 'score', 'id'], unique=False)
+        batch_op.create_index('ix_assessment_results_run_score', ['run_id', 'score', 'id'], unique=False)
 
     op.create_table('assessment_run_files',
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -602,6 +630,8 @@ def downgrade():
     op.drop_table('filings')
     op.drop_table('assessment_run_files')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_results_run_score')
+        batch_op.drop_index('ix_assessment_results_run_recommendation')
         batch_op.drop_index('ix_assessment_results_run_grade')
         batch_op.drop_index('ix_assessment_results_institution_year')
 
@@ -656,6 +686,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_runs_year'))
 
     op.drop_table('assessment_runs')
+    op.drop_table('api_tokens')
     op.drop_table('users')
     with op.batch_alter_table('tenancies', schema=None) as batch_op:
         batch_op.drop_index('ix_tenancies_firm_dates')
@@ -673,6 +704,7 @@ def downgrade():
     op.drop_table('institutions')
     op.drop_table('zones')
     op.drop_table('towns')
+    op.drop_table('tenancy_day_counts')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_username_at')
         batch_op.drop_index('ix_login_failures_ip_at')
