@@ -79,6 +79,7 @@ def prepare(url: str) -> dict[str, object]:
 
 def serve(url: str, port: int, queue: str) -> tuple[subprocess.Popen, subprocess.Popen]:
     env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+           "FUHUA_AUDIT_KEY": os.environ.get("FUHUA_AUDIT_KEY", "bench-audit-key"),
            "FUHUA_AUTO_MIGRATE": "false", "FUHUA_JOBS_BROKER_URL": REDIS, "FUHUA_JOBS_QUEUE_NAME": queue,
            "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
@@ -161,6 +162,7 @@ def last_job_id(url: str) -> int:
 
 def cli_run(url: str, year: int) -> float:
     env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": "bench", "FUHUA_AUTO_MIGRATE": "false",
+           "FUHUA_AUDIT_KEY": os.environ.get("FUHUA_AUDIT_KEY", "bench-audit-key"),
            "FUHUA_JOBS_BROKER_URL": "immediate", "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "registry", "assess", "run", "--year", str(year), "--foreground",
