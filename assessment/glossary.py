@@ -89,6 +89,7 @@ GLOSSARY: Mapping[str, Mapping[str, Term]] = MappingProxyType({
         "admin": ("科技局管理员", "Bureau administrator"),
         "reviewer": ("评审专家", "Reviewer"),
         "institution": ("机构", "Institution"),
+        "town_officer": ("镇街科技办", "Town officer"),
     }),
     "grade": _kind({
         "A": ("A 优秀", "A Excellent"),

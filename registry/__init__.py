@@ -15,7 +15,7 @@ TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Tests pass overrides; deployments use FUHUA_* environment variables."""
-    from registry import cli, extensions, i18n, inputs, navigation, security
+    from registry import cli, extensions, i18n, inputs, jobs, navigation, security
     from registry.config import Config, database_url_from_env
 
     app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATES_DIR)
@@ -42,6 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     inputs.init_app(app)  # the <id:…> converter must exist before the blueprints add their routes
     navigation.init_app(app)
+    jobs.init_app(app)
+    from registry import notifications
+
+    notifications.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     if not app.testing and _migrating():
@@ -110,11 +114,13 @@ def _serving() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, api, assessments, auth, errors, exports, health, institutions, reports, reviews, stats
+    from registry import (admin, api, assessments, auth, errors, exports, health, institutions, notifications, reports,
+                          reviews, seasons, stats)
     from registry.api import admin_views as api_admin
     from registry.extensions import csrf
 
-    for module in (auth, institutions, stats, exports, reports, assessments, reviews, admin, errors, health):
+    for module in (auth, institutions, stats, exports, reports, assessments, reviews, seasons, notifications, admin,
+                   errors, health):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_admin.bp)

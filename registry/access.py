@@ -9,7 +9,8 @@ condition on any institution-id column). Which institutions a role sees is decid
 there, so a new role (or a jurisdiction that is a tree) is a change to `institution_scope` alone.
 
 Roles: admin sees everything. An institution account sees only its own institution (and its
-own published results). A reviewer sees institutions except those it has a conflict of
+own published results). A town officer (镇街科技办) sees the institutions of the towns under its
+jurisdiction (a tree: town → city, extendable upward). A reviewer sees institutions except those it has a conflict of
 interest with — derived from the registry (its own institution, the same operating entity, a
 shared parent organisation: hard, cannot be waived) or declared by itself (unless an admin
 waived it) — and only its own scoring sheets.
@@ -26,7 +27,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.sql.elements import False_, True_
 
 from registry.extensions import db
-from registry.models import Institution, Role
+from registry.models import Institution, Jurisdiction, Role
 from registry.models.reviews import ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
 
 
@@ -58,6 +59,15 @@ def conflict_clause(user: Any) -> ColumnElement[bool]:
     return or_(derived_conflict_clause(user), declared_conflict_clause(user))
 
 
+def jurisdiction_town_ids(jurisdiction_id: int | None) -> Select:
+    """Subquery of the towns under a jurisdiction: its own town and every town below it in the tree
+    (town → city → province …), so a new level needs a row, not a change here or in the views."""
+    tree = select(Jurisdiction.id, Jurisdiction.town_id).where(Jurisdiction.id == jurisdiction_id).cte(
+        "jurisdiction_tree", recursive=True)
+    tree = tree.union_all(select(Jurisdiction.id, Jurisdiction.town_id).where(Jurisdiction.parent_id == tree.c.id))
+    return select(tree.c.town_id).where(tree.c.town_id.is_not(None))
+
+
 def institution_scope(user: Any = None) -> ColumnElement[bool]:
     """SQL condition on Institution: the institutions `user` may see. The one place roles map to scope.
 
@@ -72,6 +82,8 @@ def institution_scope(user: Any = None) -> ColumnElement[bool]:
         return Institution.id == user.institution_id
     if user.role is Role.REVIEWER:
         return ~conflict_clause(user)
+    if user.role is Role.TOWN_OFFICER:
+        return Institution.town_id.in_(jurisdiction_town_ids(user.jurisdiction_id))
     return false()  # a role nobody has classified sees nothing
 
 
@@ -92,7 +104,8 @@ def sees_all_institutions(user: Any = None) -> bool:
 
 
 def institutions_query(user: Any = None) -> Select:
-    """Institutions the user may see: all for staff, all but conflicted ones for reviewers, its own for an institution."""
+    """Institutions the user may see: all for staff, all but conflicted ones for reviewers, its own for an
+    institution, those of its jurisdiction's towns for a town officer."""
     return select(Institution).where(institution_scope(user))
 
 
@@ -125,11 +138,33 @@ def visible_among(ids: Any, user: Any = None) -> set[int]:
     return set(db.session.scalars(select(Institution.id).where(Institution.id.in_(wanted), institution_scope(user))))
 
 
+def filings_query(user: Any = None) -> Select:
+    """Reporting-season filings of the institutions the user may see (reviewers: none)."""
+    from registry.models import Filing
+
+    user = user or current_user
+    stmt = select(Filing)
+    if not user.is_authenticated or user.role is Role.REVIEWER:
+        return stmt.where(false())
+    if user.role is not Role.ADMIN:
+        stmt = stmt.where(Filing.institution_id.in_(visible_institution_ids(user)))
+    return stmt
+
+
+def get_filing_or_404(filing_id: int, user: Any = None) -> Any:
+    from registry.models import Filing
+
+    found = db.session.scalar(filings_query(user).where(Filing.id == filing_id))
+    if found is None:
+        abort(404)
+    return found
+
+
 def assignments_query(user: Any = None) -> Select:
     """Scoring sheets: all for admins, a reviewer's own (never of a conflicted institution), none otherwise."""
     user = user or current_user
     stmt = select(ReviewAssignment)
-    if not user.is_authenticated or user.role is Role.INSTITUTION:
+    if not user.is_authenticated or user.role in (Role.INSTITUTION, Role.TOWN_OFFICER):
         return stmt.where(false())
     if user.role is Role.REVIEWER:
         stmt = stmt.where(ReviewAssignment.reviewer_id == user.id,
@@ -148,7 +183,7 @@ def conflicts_query(user: Any = None) -> Select:
     """Declared conflicts: all for admins, a reviewer's own."""
     user = user or current_user
     stmt = select(ConflictOfInterest)
-    if not user.is_authenticated or user.role is Role.INSTITUTION:
+    if not user.is_authenticated or user.role in (Role.INSTITUTION, Role.TOWN_OFFICER):
         return stmt.where(false())
     if user.role is Role.REVIEWER:
         stmt = stmt.where(ConflictOfInterest.reviewer_id == user.id)
@@ -164,6 +199,8 @@ def published_decisions_query(user: Any = None) -> Select:
         return stmt.where(false())
     if user.role is Role.INSTITUTION:
         stmt = stmt.where(and_(ReviewDecision.institution_id == user.institution_id))
+    elif user.role is Role.TOWN_OFFICER:
+        stmt = stmt.where(ReviewDecision.institution_id.in_(visible_institution_ids(user)))
     return stmt
 
 
@@ -187,3 +224,4 @@ admin_required = roles_required(Role.ADMIN)
 reviewer_required = roles_required(Role.REVIEWER)
 staff_required = roles_required(Role.ADMIN, Role.REVIEWER)
 institution_required = roles_required(Role.INSTITUTION)
+town_officer_required = roles_required(Role.TOWN_OFFICER)

@@ -140,6 +140,9 @@ def quickstart_cmd(host: str, port: int, no_serve: bool) -> None:
     # This is the development server: production uses gunicorn (README, "Production").
     from werkzeug.serving import run_simple
 
+    from registry.jobs import job_queue
+
+    job_queue(app).start_worker_here()  # jobs left queued from before; none needs a separate server
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
@@ -158,6 +161,11 @@ def init_app(app: Flask) -> None:
     from registry.exports.cli import export_cli
     from registry.reports.cli import reports_cli, roster_cli
 
+    from registry.jobs.cli import worker_cmd
+    from registry.seasons.cli import seasons_cli
+
+    app.cli.add_command(worker_cmd)
+    app.cli.add_command(seasons_cli)
     for group in (demo_cli, export_cli, systems_cli, assess_cli, reports_cli, roster_cli, users_cli, audit_cli,
                   api_tokens_cli):
         app.cli.add_command(group)

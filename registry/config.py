@@ -74,3 +74,15 @@ class Config:
     ASSESS_MIN_REPORT_SHARE = 0.5
     # label shown on every page while the database holds synthetic demo data
     SHOW_DEMO_BANNER = True
+    # the job queue's broker: "redis://host:6379/0" in production (run `fuhua worker` processes), or
+    # "sqlite:///path"; None means instance/jobs.sqlite (tests: "immediate", jobs run where started)
+    JOBS_BROKER_URL = None
+    # work the queue from threads of the web process; None: yes for an SQLite broker, no for Redis
+    JOBS_INPROCESS_WORKER = None
+    # the queue's name on the broker (several deployments, or test runs, can share one Redis)
+    JOBS_QUEUE_NAME = "fuhua"
+    # e-mail (Flask-Mailman over SMTP): set FUHUA_MAIL_SERVER (and _PORT, _USERNAME, _PASSWORD, _USE_TLS);
+    # without a server, e-mails are written to the log instead of being sent
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "fuhua@localhost"

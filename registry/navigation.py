@@ -12,6 +12,7 @@ MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("assessments.index", _l("Assessments"), ("admin", "reviewer")),
     ("assessments.recommendations", _l("Recommendations"), ("admin",)),
     ("reviews.index", _l("Reviews"), ("admin", "reviewer")),
+    ("seasons.index", _l("Reporting season"), ("admin", "town_officer")),
     ("reports.mine", _l("My reports"), ("institution",)),
     ("reviews.my_results", _l("My results"), ("institution",)),
     ("admin.users", _l("Accounts"), ("admin",)),

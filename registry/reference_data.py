@@ -80,4 +80,29 @@ def ensure_reference_data() -> bool:
                                 towns=[towns[m] for m in members]))
             added = True
     db.session.flush()
+    return ensure_jurisdictions() or added
+
+
+#: the city every town-level unit belongs to (the root of the jurisdiction tree, for now)
+CITY_CODE, CITY_NAME = "dongguan", "东莞市"
+
+
+def ensure_jurisdictions() -> bool:
+    """The jurisdiction tree: the city, and under it one jurisdiction per town-level unit. Flushes."""
+    from registry.models import Jurisdiction
+
+    existing = {j.code: j for j in db.session.scalars(select(Jurisdiction))}
+    added = False
+    city = existing.get(CITY_CODE)
+    if city is None:
+        city = Jurisdiction(code=CITY_CODE, name=CITY_NAME, level="city")
+        db.session.add(city)
+        db.session.flush()
+        added = True
+    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
+        code = f"{CITY_CODE}.{town.code}"
+        if code not in existing:
+            db.session.add(Jurisdiction(code=code, name=town.name, level="town", parent_id=city.id, town_id=town.id))
+            added = True
+    db.session.flush()
     return added

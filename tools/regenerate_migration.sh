@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 rm -f registry/migrations/versions/*_initial_schema.py /tmp/fuhua-migrate.sqlite
-FUHUA_DATABASE_URL=sqlite:////tmp/fuhua-migrate.sqlite PYTHONPATH=. "$PY" -m registry db migrate -m "initial schema" >/dev/null 2>&1
+FUHUA_AUTO_MIGRATE=false FUHUA_DATABASE_URL=sqlite:////tmp/fuhua-migrate.sqlite PYTHONPATH=. "$PY" -m registry db migrate -m "initial schema" >/dev/null 2>&1
 file=$(ls registry/migrations/versions/*_initial_schema.py)
 "$PY" - "$file" <<'PYEOF'
 import sys

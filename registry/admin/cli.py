@@ -58,14 +58,15 @@ def _fail(error) -> None:  # noqa: ANN001
 
 
 @users_cli.command("create")
-@click.option("--role", "role", required=True, type=click.Choice(["admin", "reviewer", "institution"]))
+@click.option("--role", "role", required=True, type=click.Choice(["admin", "reviewer", "institution", "town_officer"]))
 @click.option("--username", required=True)
 @click.option("--institution", "institution_code", help="Unified social credit code of the institution an institution account reports for.")
 @click.option("--affiliation", "affiliation_code", help="Unified social credit code of a reviewer's own institution (conflict checks).")
+@click.option("--town", "town_code", help="Code or name of the town a town officer reviews (e.g. songshanhu, 松山湖高新区).")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def create_cmd(role: str, username: str, institution_code: str | None, affiliation_code: str | None,
-               display_name: str | None, password_stdin: bool) -> None:
+               town_code: str | None, display_name: str | None, password_stdin: bool) -> None:
     """Create an account; the password is prompted for (or read from stdin), never given as an argument."""
     from registry.audit import acting_as, cli_label
     from registry.auth.operations import create_user
@@ -74,11 +75,21 @@ def create_cmd(role: str, username: str, institution_code: str | None, affiliati
 
     institution = _institution_by_code(institution_code, "--institution") if institution_code else None
     affiliation = _institution_by_code(affiliation_code, "--affiliation") if affiliation_code else None
+    jurisdiction = None
+    if town_code:
+        from sqlalchemy import select
+
+        from registry.models import Jurisdiction, Town
+
+        jurisdiction = db.session.scalar(select(Jurisdiction).join(Town, Town.id == Jurisdiction.town_id).where(
+            (Town.code == town_code.strip()) | (Town.name == town_code.strip())))
+        if jurisdiction is None:
+            raise click.ClickException(f"No town has the code or name “{town_code}”.")
     password = _read_password(password_stdin)
     with acting_as(cli_label("users create")):
         try:
             user = create_user(username=username, role=role, password=password, institution=institution,
-                               affiliation=affiliation, display_name=display_name)
+                               affiliation=affiliation, display_name=display_name, jurisdiction=jurisdiction)
         except RegistryError as error:
             _fail(error)
         db.session.commit()

@@ -17,5 +17,5 @@ for _model in (AssessmentRun, AssessmentResult):
     event.listen(_model, "before_update", _immutable)
     event.listen(_model, "before_delete", _immutable)
 
-from registry.assessments import views  # noqa: E402,F401
+from registry.assessments import run_jobs, views  # noqa: E402,F401
 from registry.assessments import downloads  # noqa: E402,F401

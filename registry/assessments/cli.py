@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
@@ -89,31 +88,53 @@ def systems_list(years: tuple[int, ...]) -> None:
 @click.option("--category", default=None, help="Only this category (rd_institution, maker_space, incubator …).")
 @click.option("--note", default=None, help="A note stored with the run (required with --force).")
 @click.option("--force", is_flag=True, help="Run although too few institutions have reported (give the reason in --note).")
-def assess_run(year: int, category: str | None, note: str | None, force: bool) -> None:
+@click.option("--foreground", is_flag=True, help="Run in this process instead of on the job queue.")
+@click.option("--no-wait", is_flag=True, help="Queue the run and return at once (a worker runs it).")
+def assess_run(year: int, category: str | None, note: str | None, force: bool, foreground: bool, no_wait: bool) -> None:
     """Assess every applicant, recognised and rectifying institution from the registry's figures.
 
     Refuses a year after the current one, and a year in which fewer than ASSESS_MIN_REPORT_SHARE of
     the institutions due have a current self-report (--force with --note overrides; recorded on the run).
-    """
-    from registry.assessments.operations import cli_label, run_assessment
-    from registry.errors_domain import RegistryError
-    from registry.extensions import db
 
-    def progress(length: int, label: str):  # noqa: ANN202
-        return click.progressbar(length=length, label=label, file=sys.stderr)
+    The run is a job like one started from the web: queued for a worker (`fuhua worker`; with the
+    default SQLite queue this command works it itself), refused while another run of the year is
+    under way, and recorded with its outcome on the runs page.
+    """
+    from registry.assessments.operations import cli_label
+    from registry.errors_domain import RegistryError
+    from registry.jobs.dispatch import start_assessment_run
+    from registry.jobs.wait import wait_for
 
     started = time.perf_counter()
     try:
-        summary = run_assessment(year, category=category, label=cli_label(), note=note, progress=progress, force=force)
+        job_id = start_assessment_run(year, category=category, note=note, label=cli_label(), force=force,
+                                      enqueue=not foreground).id
+        if foreground:
+            from registry.jobs.runner import execute
+
+            execute(job_id)
     except RegistryError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    run = summary.run
-    click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {year} "
-                f"in {time.perf_counter() - started:.1f} s.", fg="green")
-    click.echo("  phases (wall / CPU s): " + ", ".join(
-        f"{phase} {wall:.1f} / {summary.cpu.get(phase, 0):.1f}" for phase, wall in summary.timings.items()))
+    if no_wait and not foreground:
+        click.echo(f"Queued as job #{job_id}; a worker (`fuhua worker`) will run it.")
+        return
+    job = wait_for(job_id, lambda j: click.echo(f"  job #{j.id}: {j.status} {j.phase or ''} "
+                                                f"{j.progress_done}/{j.progress_total}", err=True))
+    if job.status != "succeeded":
+        raise click.ClickException(f"Job #{job.id} failed: {job.message}")
+    _print_run(job.result or {}, time.perf_counter() - started)
+
+
+def _print_run(result: dict, seconds: float) -> None:
+    from registry.extensions import db
+    from registry.models import AssessmentRun
+
+    run = db.session.get(AssessmentRun, result["run_id"])
+    click.secho(f"Run #{run.id}: {run.result_count} institutions assessed for {run.year} "
+                f"in {seconds:.1f} s.", fg="green")
+    if result.get("timings"):
+        click.echo("  phases (wall / CPU s): " + ", ".join(
+            f"{phase} {wall:.1f} / {result.get('cpu', {}).get(phase, 0):.1f}" for phase, wall in result["timings"].items()))
     check = run.year_check or {}
     if check.get("forced"):
         click.secho(f"  forced: only {check['reported']} of {check['due']} institutions due have reported "
@@ -122,13 +143,15 @@ def assess_run(year: int, category: str | None, note: str | None, force: bool) -
         name = f"{s['category']}/{s['subclass']}" if s.get("subclass") else s["category"]
         mark = " [provisional]" if s.get("provisional") else ""
         click.echo(f"  {name:40} system {s['version']} sha256 {s['sha256'][:12]}{mark}: {s['count']}")
-    grades = ", ".join(f"{g or 'none'} {n}" for g, n in sorted(summary.by_grade.items(), key=lambda t: t[0] or "Z"))
-    recs = ", ".join(f"{r or 'none'} {n}" for r, n in sorted(summary.by_recommendation.items(), key=lambda t: t[0] or "~"))
+    grades = ", ".join(f"{g} {n}" for g, n in sorted(result.get("by_grade", {}).items(),
+                                                      key=lambda t: "Z" if t[0] == "none" else t[0]))
+    recs = ", ".join(f"{r} {n}" for r, n in sorted(result.get("by_recommendation", {}).items(),
+                                                    key=lambda t: "~" if t[0] == "none" else t[0]))
     click.echo(f"  grades: {grades}")
     click.echo(f"  recommendations: {recs}")
-    if summary.incomplete:
-        click.secho(f"  {summary.incomplete} incomplete (figures missing where the policy is 'error')", fg="yellow")
-    for why, n in summary.skipped.items():
+    if result.get("incomplete"):
+        click.secho(f"  {result['incomplete']} incomplete (figures missing where the policy is 'error')", fg="yellow")
+    for why, n in (result.get("skipped") or {}).items():
         click.secho(f"  not assessed ({why}): {n}", fg="yellow")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from assessment import CATEGORIES
 from registry.labels import CODE_LABELS, LABELS
@@ -35,6 +35,15 @@ class RunFilterForm(FlaskForm):
     sort = SelectField(_l("Sort by"), choices=_choices(SORT_CHOICES), default="score", validators=[Optional()])
     order = SelectField(_l("Order"), choices=_choices([("desc", _l("Descending")), ("asc", _l("Ascending"))]), default="desc",
                         validators=[Optional()])
+
+
+class StartRunForm(FlaskForm):
+    """Start an assessment run from the runs page (it runs as a background job)."""
+
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    category = SelectField(_l("Categories"), choices=[], default="", validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    force = BooleanField(_l("Run although too few institutions have reported (say why in the note)"))
 
 
 class VoidRunForm(FlaskForm):

@@ -95,7 +95,13 @@ def index():
     runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.started_by_id for r in runs if r.started_by_id})))}
     counts = queries.run_counts(runs, scoped(AssessmentResult.institution_id))
-    return render_template("assessments/index.html", runs=runs, users=users, counts=counts)
+    from registry.assessments.run_jobs import recent_jobs, start_form
+
+    jobs = recent_jobs()
+    users.update({u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({j.started_by_id for j in jobs if j.started_by_id} - set(users))))})
+    return render_template("assessments/index.html", runs=runs, users=users, counts=counts, jobs=jobs,
+                           start_form=start_form() if current_user.role is Role.ADMIN else None)
 
 
 @bp.route("/runs/<id:run_id>")

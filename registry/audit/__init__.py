@@ -46,6 +46,7 @@ AUDITED_TABLES: frozenset[str] = frozenset({
     "users", "institutions", "recognitions", "status_changes", "firms", "tenancies",
     "uploads", "self_reports",
     "review_rounds", "review_assignments", "conflicts_of_interest", "review_decisions",
+    "reporting_seasons", "filings", "work_summaries",
     "assessment_run_voids",
     "api_tokens",
 })

@@ -140,7 +140,15 @@ def _check_password(password: str, field: str = "password") -> None:
         raise RegistryError(field, N_("The password must have at least %(min)s characters."), min=MIN_PASSWORD_LENGTH)
 
 
-def _bind(user: User, role: Role, institution: Institution | None, affiliation: Institution | None) -> None:
+def _bind(user: User, role: Role, institution: Institution | None, affiliation: Institution | None,
+          jurisdiction: Any = None) -> None:
+    if role is Role.TOWN_OFFICER:
+        jurisdiction_id = getattr(jurisdiction, "id", None) or user.jurisdiction_id
+        if jurisdiction_id is None:
+            raise RegistryError("jurisdiction", N_("A town officer account must be bound to a town."))
+        user.jurisdiction_id = jurisdiction_id
+    else:
+        user.jurisdiction_id = None
     if role is Role.INSTITUTION and institution is None:
         raise RegistryError("institution", N_("An institution account must be bound to an institution."))
     if role is not Role.INSTITUTION and institution is not None:
@@ -151,8 +159,9 @@ def _bind(user: User, role: Role, institution: Institution | None, affiliation: 
 
 
 def create_user(*, username: str, role: Role | str, password: str, institution: Institution | None = None,
-                display_name: str | None = None, affiliation: Institution | None = None) -> User:
-    """Create an account; institution accounts are bound to exactly one institution."""
+                display_name: str | None = None, affiliation: Institution | None = None,
+                jurisdiction: Any = None) -> User:
+    """Create an account; institution accounts are bound to exactly one institution, town officers to a town."""
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise RegistryError("username", N_("“%(value)s” is not a valid username: 3–80 letters, digits or . _ @ -."),
@@ -162,10 +171,10 @@ def create_user(*, username: str, role: Role | str, password: str, institution: 
     try:
         role = Role(role)
     except ValueError:
-        raise RegistryError("role", N_("“%(value)s” is not a role (admin, reviewer, institution)."), role) from None
+        raise RegistryError("role", N_("“%(value)s” is not a role (admin, reviewer, institution, town_officer)."), role) from None
     _check_password(password)
     user = User(username=username, display_name=(display_name or "").strip() or None)
-    _bind(user, role, institution, affiliation)
+    _bind(user, role, institution, affiliation, jurisdiction)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

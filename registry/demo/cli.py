@@ -22,6 +22,7 @@ from registry.demo.loader import (
     write_figures,
 )
 from registry.extensions import db
+from registry.models import User
 
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 
@@ -80,8 +81,16 @@ def load_demo(scale: str | Shape = "city", seed: int = 2020, *, reset: bool = Fa
         if counts["review_sheets"]:
             click.echo(f"Simulated expert reviews: {counts['review_sheets']} submitted scoring sheets "
                        f"in {time.perf_counter() - phase:.1f} s")
+    from sqlalchemy import select
+
+    from assessment import CATEGORIES
+    from registry.demo.season import simulate_season
+
+    demo_institution = db.session.scalar(select(User.institution_id).where(User.username == "institution"))
+    seasoned = simulate_season(max(shape.figure_years), list(CATEGORIES), seed, demo_institution, summary.notes)
+    counts["filings"] = sum(seasoned.values())
     loaded = ("institutions", "recognitions", "status_changes", "firms", "tenancies", "self_reports", "users",
-              "review_rounds", "review_assignments", "tenancy_day_counts")
+              "review_rounds", "review_assignments", "tenancy_day_counts", "filings", "work_summaries")
     analyze(loaded)
     db.session.commit()
     vacuum_analyze(loaded)

@@ -78,8 +78,11 @@ def purge_demo_data() -> dict[str, int]:
     _delete(firms, firms.c.is_synthetic.is_(True), metadata, deleted, set())
     from registry.demo.reviews import expert_usernames
 
-    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS] + expert_usernames()), metadata, deleted,
-            set())
+    _delete(users, users.c.username.in_([u for u, _, _ in DEMO_ACCOUNTS] + expert_usernames())
+            | users.c.username.like("town-%"), metadata, deleted, set())
+    # seasons whose every filing belonged to demo institutions (a demo database holds no real ones)
+    seasons, filings = tables["reporting_seasons"], tables["filings"]
+    _delete(seasons, ~seasons.c.id.in_(select(filings.c.season_id)), metadata, deleted, set())
     from registry.stats.summary import rebuild_tenancy_summary
 
     rebuild_tenancy_summary(db.session)  # the tenancies went without the ORM
@@ -408,6 +411,8 @@ def create_accounts(ds: Dataset, inst_id: dict[int, int], notes: list[str]) -> l
                  next((c for c in ds.carriers if c.category == "incubator" and c.row["status"] == "recognised"), None))
     made = []
     for username, password, role in DEMO_ACCOUNTS:
+        if role == "town_officer":  # bound to a town: made with the demo's reporting season
+            continue
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:
             notes.append(f"account “{username}” already exists and was left unchanged")
             continue

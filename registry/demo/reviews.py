@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,8 @@ def create_experts() -> list[User]:
 
 
 def simulate_reviews(years: tuple[int, ...], seed: int, notes: list[str]) -> int:
-    """A closed round per year and category, three experts per institution, every sheet submitted.
+    """A round per year and category (closed, except the latest year's: open, the demo reviewer's sheets unscored),
+    three experts per institution, every other sheet submitted.
 
     Scores follow a per-institution quality drawn from the seed, with per-expert noise, so the
     aggregated score varies and an occasional wide spread marks "discuss before decide".
@@ -66,13 +67,18 @@ def simulate_reviews(years: tuple[int, ...], seed: int, notes: list[str]) -> int
         create_experts()
     quality: dict[int, float] = {}
     sheets = 0
+    demo_reviewer = db.session.scalar(select(User.id).where(User.username == "reviewer"))
     for year in years:
         for category in CATEGORIES:
             if not _has_reviewer_items(category, year):
                 continue  # e.g. incubators from 2019: the system has nothing for experts to score
             opens = date(year + 1, 3, 1)
+            closes = date(year + 1, 4, 30)
+            open_round = year == max(years)  # the latest year's round is still open: the demo reviewer has work
+            if open_round:
+                opens, closes = date.today() - timedelta(days=7), date.today() + timedelta(days=21)
             rnd = review_ops.create_round(year=year, category=category, opens_on=opens,
-                                          closes_on=date(year + 1, 4, 30), cap_per_reviewer=200)
+                                          closes_on=closes, cap_per_reviewer=200)
             report = review_ops.auto_assign(rnd)
             if report.short:
                 notes.append(f"review round {year} {category}: {len(report.short)} institutions not fully staffed")
@@ -81,8 +87,8 @@ def simulate_reviews(years: tuple[int, ...], seed: int, notes: list[str]) -> int
             for assignment in assignments:
                 inst = assignment.institution
                 items = reviewer_items(inst.category.value, year, inst.subclass)
-                if not items:
-                    continue
+                if not items or (open_round and assignment.reviewer_id == demo_reviewer):
+                    continue  # the demo reviewer's sheets in the open round are left to score
                 q = quality.setdefault(inst.id, rng.uniform(0.45, 0.95))
                 values = {}
                 for decl in items:

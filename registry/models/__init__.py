@@ -15,6 +15,8 @@ from registry.models.enums import (
     Subclass,
     TenancyExit,
 )
+from registry.models.jobs import Job
+from registry.models.seasons import Filing, Jurisdiction, Notification, ReportingSeason, WorkSummary
 from registry.models.institutions import Institution, Recognition, StatusChange
 from registry.models.reference import Town, Zone
 from registry.models.reports import ReportedTenant, SelfReport, Upload
@@ -24,7 +26,8 @@ from registry.models.users import User
 
 __all__ = [
     "ApiToken", "AssessmentResult", "AssessmentRun", "AuditEntry", "Base", "CarrierType", "ConflictOfInterest", "EndReason", "Firm",
-    "GraduationCriterion", "Institution", "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
+    "Filing", "GraduationCriterion", "Institution", "Job", "Jurisdiction", "Notification", "ReportingSeason", "WorkSummary",
+    "LegalForm", "Level", "LoginFailure", "Recognition", "ReportedTenant",
     "ReviewAssignment", "ReviewDecision", "ReviewRound", "Role", "SelfReport", "Status", "StatusChange",
     "Subclass", "Tenancy", "TenancyDayCount", "RunRuleFile", "RunVoid", "StoredRuleFile", "TenancyExit", "Town", "Upload", "User", "Zone",
 ]

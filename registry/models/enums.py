@@ -89,6 +89,7 @@ class Role(str, enum.Enum):
     ADMIN = "admin"  # bureau staff: everything
     REVIEWER = "reviewer"  # scores what is assigned
     INSTITUTION = "institution"  # bound to one institution
+    TOWN_OFFICER = "town_officer"  # 镇街科技办: bound to one jurisdiction (a town or functional area)
 
 
 class Subclass(str, enum.Enum):

@@ -18,6 +18,7 @@ class User(UserMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("(role = 'institution') = (institution_id IS NOT NULL)", "institution_account_bound"),
+        CheckConstraint("(role = 'town_officer') = (jurisdiction_id IS NOT NULL)", "town_officer_bound"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,10 @@ class User(UserMixin, TimestampMixin, Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     #: a reviewer's own employer, for conflict-of-interest checks
     affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    #: a town officer's jurisdiction (registry.models.seasons.Jurisdiction)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
+    #: where notices are e-mailed (optional)
+    email: Mapped[str | None] = mapped_column(String(200))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     #: bumped on password change or forced logout; sessions carrying an older value are rejected

@@ -20,6 +20,7 @@ from registry.models import Institution, Role, SelfReport, Upload, User
 from registry.reports import bp, operations, queries
 from registry.reports.forms import ConfirmForm, SelfReportUploadForm
 from registry.reports.issues import group_issues, render_issue
+from registry.seasons.operations import check_may_file, note_draft
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: media type and file extension of each kind of spreadsheet an upload can be (detected from its content)
@@ -102,6 +103,7 @@ def upload(institution_id: int, year: int):  # noqa: ANN201
     _require_upload_right(institution)
     try:
         spec = operations.spec_for(institution, year)
+        check_may_file(institution, year)  # the season's deadline has passed (and not reopened): locked
     except RegistryError as error:
         return _unavailable(institution, year, error)
     form = SelfReportUploadForm()
@@ -166,7 +168,10 @@ def confirm(institution_id: int, year: int):  # noqa: ANN201
     if stored is None or stored.institution_id != institution.id:
         abort(404)
     try:
+        check_may_file(institution, year)
         report, new = operations.accept_self_report(stored, institution, year, submitted_by=current_user)
+        if new is not None:
+            note_draft(institution, year)
     except RegistryError as error:
         db.session.rollback()
         flash(error.render(), "danger")

@@ -392,11 +392,17 @@ def publish(round_id: int):
     if ActionForm().validate_on_submit():
         try:
             ops.publish_round(rnd, by=current_user)
+            from registry.notifications.publish import notify_results_published
+
+            notify_results_published(rnd)
         except RegistryError as error:
             db.session.rollback()
             flash(error.render(), "danger")
         else:
             db.session.commit()
+            from registry.jobs.handlers import queue_pending_emails
+
+            queue_pending_emails()
             flash(_("The %(year)s results are published; institutions can see their own.", year=rnd.year), "success")
     return redirect(url_for("reviews.round", round_id=round_id))
 

@@ -18,6 +18,21 @@ from registry.stats.targets import NATIONAL_TARGET, PLAN_TARGETS, TARGET_YEAR
 FIRST_YEAR = 2015
 
 
+def last_data_day() -> date:
+    """Today, or 31 December of the last year with figures when the data ends earlier (the demo's 2020):
+    the tables end at the last year with data rather than run empty up to the calendar's year."""
+    from sqlalchemy import func, select
+
+    from registry.extensions import db
+    from registry.models import SelfReport
+
+    today = date.today()
+    last = db.session.scalar(select(func.max(SelfReport.year)))
+    if last is None or last >= today.year:
+        return today
+    return date(last, 12, 31)
+
+
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.REVIEWER)
 def index():
@@ -25,7 +40,7 @@ def index():
     from registry.exports.counts import build_count_table
     from registry.exports.params import FORMATS, CountRequest
 
-    today = date.today()
+    today = last_data_day()
     by = request.args.get("by", "town")
     if by not in GROUPINGS:
         by = "town"

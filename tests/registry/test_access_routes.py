@@ -22,9 +22,13 @@ from registry.extensions import db
 from registry.models import Institution
 from tests.registry.test_review_fixtures import World, app, audit_count, client_for, world  # noqa: F401
 
-ANON, ADMIN, REVIEWER, INSTITUTION = "anonymous", "admin", "reviewer", "institution"
-ROLES = (ANON, ADMIN, REVIEWER, INSTITUTION)
-USERS = frozenset({ADMIN, REVIEWER, INSTITUTION})
+ANON, ADMIN, REVIEWER, INSTITUTION, TOWN = "anonymous", "admin", "reviewer", "institution", "town_officer"
+ROLES = (ANON, ADMIN, REVIEWER, INSTITUTION, TOWN)
+USERS = frozenset({ADMIN, REVIEWER, INSTITUTION, TOWN})
+#: who sees institutions, each in its own scope (a town officer: its town's)
+SCOPED = frozenset({ADMIN, REVIEWER, INSTITUTION, TOWN})
+SEASON_VIEWERS = frozenset({ADMIN, TOWN})
+FILERS = frozenset({ADMIN, INSTITUTION})
 STAFF = frozenset({ADMIN, REVIEWER})
 ADMINS = frozenset({ADMIN})
 PUBLIC = "public"  # anyone, logged in or not (only checked not to fail)
@@ -55,6 +59,24 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
     "assessments.recommendations": {"GET": STAFF},
     "assessments.gaps": {"GET": STAFF},
     "assessments.compare": {"GET": STAFF},
+    "assessments.start_run": {"POST": ADMINS},
+    "assessments.retry_run": {"POST": ADMINS},
+    "assessments.job_status": {"GET": STAFF},
+    "seasons.index": {"GET": frozenset({ADMIN, TOWN, INSTITUTION})},  # an institution is sent to its own page
+    "seasons.open_season": {"POST": ADMINS},
+    "seasons.tracker": {"GET": SEASON_VIEWERS},
+    "seasons.export": {"GET": SEASON_VIEWERS},
+    "seasons.remind": {"POST": ADMINS},
+    "seasons.filing": {"GET": frozenset({ADMIN, TOWN, INSTITUTION})},
+    "seasons.upload_summary": {"POST": FILERS},
+    "seasons.submit": {"POST": FILERS},
+    "seasons.decide": {"POST": frozenset({TOWN})},
+    "seasons.override": {"POST": ADMINS},
+    "seasons.reopen": {"POST": ADMINS},
+    "seasons.download_summary": {"GET": frozenset({ADMIN, TOWN, INSTITUTION})},
+    "notifications.index": {"GET": USERS},
+    "notifications.open_notice": {"POST": USERS},
+    "notifications.read_all": {"POST": USERS},
     "assessments.run_download": {"GET": STAFF},
     "assessments.recommendations_download": {"GET": STAFF},
     "assessments.gaps_download": {"GET": STAFF},
@@ -107,7 +129,7 @@ POLICY: dict[str, dict[str, frozenset[str] | str]] = {
 #: URL parameter → (world, role) → (an id the role may see, an id it may not see or None)
 PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "filename": lambda w, role: ("fuhua.css", None),
-    "institution_id": lambda w, role: (w.own, {INSTITUTION: w.other, REVIEWER: w.conflicted}.get(role)),
+    "institution_id": lambda w, role: (w.own, {INSTITUTION: w.other, REVIEWER: w.conflicted, TOWN: w.other}.get(role)),
     "assignment_id": lambda w, role: (w.sheet, w.other_sheet if role == REVIEWER else None),
     "round_id": lambda w, role: (w.round, None),
     "user_id": lambda w, role: (w.reviewer2, None),
@@ -116,10 +138,16 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "year": lambda w, role: (2020, None),
     "recognition_id": lambda w, role: (w.recognition, None),
     "tenancy_id": lambda w, role: (w.tenancy, None),
-    "upload_id": lambda w, role: (w.upload, {INSTITUTION: w.other_upload, REVIEWER: w.conflicted_upload}.get(role)),
+    "upload_id": lambda w, role: (w.upload, {INSTITUTION: w.other_upload, REVIEWER: w.conflicted_upload,
+                                             TOWN: w.other_upload}.get(role)),
     "number": lambda w, role: (1, None),
     "run_id": lambda w, role: (w.run, None),
-    "firm_id": lambda w, role: (w.firm, w.other_firm if role == INSTITUTION else None),
+    "firm_id": lambda w, role: (w.firm, w.other_firm if role in (INSTITUTION, TOWN) else None),
+    "season_id": lambda w, role: (EXTRA["season"], None),
+    "filing_id": lambda w, role: (EXTRA["filing"], EXTRA["other_filing"] if role in (INSTITUTION, TOWN) else None),
+    "summary_id": lambda w, role: (EXTRA["summary"], EXTRA["other_summary"] if role in (INSTITUTION, TOWN) else None),
+    "notice_id": lambda w, role: (EXTRA["notices"].get(role, 0), EXTRA["notices"][ADMIN] if role != ADMIN else None),
+    "job_id": lambda w, role: (_failed_job(), None),
     "code": lambda w, role: ("national-incubators", None),
     "uscc": lambda w, role: (db.session.get(Institution, w.own).uscc, None),
     "token_id": lambda w, role: (API_TOKEN["id"], None),
@@ -128,7 +156,63 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
 #: the API token of the walk (set by the `api_token` fixture)
 API_TOKEN: dict[str, object] = {}
 
-USERNAMES = {ADMIN: "boss", REVIEWER: "rev", INSTITUTION: "inst"}
+
+def _failed_job() -> int:
+    """A failed assessment-run job (made once per test) to read and retry."""
+    from sqlalchemy import select
+
+    from registry.models import Job
+
+    found = db.session.scalar(select(Job.id).where(Job.status == "failed").limit(1))
+    if found is None:
+        job = Job(kind="assessment_run", params={"year": 2020}, status="failed", message="test")
+        db.session.add(job)
+        db.session.commit()
+        found = job.id
+    return found
+
+USERNAMES = {ADMIN: "boss", REVIEWER: "rev", INSTITUTION: "inst", TOWN: "town"}
+EXTRA: dict = {}
+
+
+@pytest.fixture
+def season_world(app: Flask, world: World) -> World:  # noqa: F811
+    """The review world plus a reporting season: `other` and `conflicted` moved to another town
+    (大朗镇), a town officer of 松山湖 (where `own` is), filings, work summaries, a notice per account."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from registry.models import Institution, Jurisdiction, Role, Town, User
+    from registry.notifications import notify
+    from registry.seasons import operations as seasons
+
+    with app.app_context():
+        dalang = db.session.scalar(select(Town).where(Town.code == "dalang"))
+        for inst_id in (world.other, world.conflicted):
+            db.session.get(Institution, inst_id).town_id = dalang.id
+        jur = db.session.scalar(select(Jurisdiction).join(Town, Town.id == Jurisdiction.town_id)
+                                .where(Town.code == "songshanhu"))
+        officer = User(username="town", role=Role.TOWN_OFFICER, jurisdiction_id=jur.id)
+        officer.set_password("correct horse battery")
+        db.session.add(officer)
+        db.session.flush()
+        today = date.today()
+        season = seasons.open_season(2020, ["incubator"], today - timedelta(days=30), today + timedelta(days=30))
+        own, other = (db.session.get(Institution, i) for i in (world.own, world.other))
+        pdf = b"%PDF-1.4\n%%EOF\n"
+        summary = seasons.store_work_summary(own, 2020, pdf, "own.pdf")
+        other_summary = seasons.store_work_summary(other, 2020, pdf, "other.pdf")
+        filing, other_filing = (seasons.filing_for(i, 2020) for i in (world.own, world.other))
+        notices = {}
+        for role, username in USERNAMES.items():
+            uid = db.session.scalar(select(User.id).where(User.username == username))
+            notify([uid], "reminder", "测试", "测试")
+            notices[role] = db.session.scalar(select(db.func.max(db.text("id"))).select_from(db.text("notifications")))
+        db.session.commit()
+        EXTRA.update(season=season.id, filing=filing.id, other_filing=other_filing.id, summary=summary.id,
+                     other_summary=other_summary.id, notices=notices)
+    return world
 
 
 def _routes(app: Flask) -> list[tuple[str, str, object]]:
@@ -171,7 +255,8 @@ def api_token(app: Flask) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_route_respects_the_role(app: Flask, world: World, role: str, api_token: str) -> None:
+def test_every_route_respects_the_role(app: Flask, season_world: World, role: str, api_token: str) -> None:
+    world = season_world
     with app.app_context():
         routes = _routes(app)
         client = app.test_client() if role == ANON else client_for(app, USERNAMES[role])

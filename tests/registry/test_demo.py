@@ -122,8 +122,15 @@ def test_city_load_has_the_promised_shape(app, session) -> None:
     per_inst = session.execute(select(ReviewAssignment.round_id, ReviewAssignment.institution_id, func.count())
                                .group_by(ReviewAssignment.round_id, ReviewAssignment.institution_id)).all()
     assert per_inst and {n for *_k, n in per_inst} == {3}
-    assert session.scalar(select(func.count()).where(ReviewAssignment.status != "submitted")) == 0
-    assert summary.counts["review_sheets"] == len(per_inst) * 3
+    # the latest year's rounds are open, and the demo reviewer's sheets there are left to score
+    demo_reviewer = session.scalar(select(User.id).where(User.username == "reviewer"))
+    unscored = session.execute(select(ReviewAssignment.round_id, ReviewAssignment.reviewer_id)
+                               .where(ReviewAssignment.status != "submitted")).all()
+    assert unscored and {r for _round, r in unscored} == {demo_reviewer}
+    open_rounds = set(session.scalars(select(ReviewRound.id).where(ReviewRound.year == 2020,
+                                                                  ReviewRound.closes_on >= date.today())))
+    assert {rnd for rnd, _r in unscored} <= open_rounds
+    assert summary.counts["review_sheets"] == len(per_inst) * 3 - len(unscored)
 
 
 def test_accounts_exist_and_can_log_in(app, client) -> None:
@@ -156,7 +163,11 @@ def test_refuses_a_non_empty_database_then_reset_replaces_the_demo(app, session)
     second = load_demo(TINY, 4, reset=True, progress=False)
     assert second.counts["institutions"] == session.scalar(select(func.count(Institution.id)))
     assert session.scalar(select(func.count(Firm.id))) == second.counts["firms"]
-    assert session.scalar(select(func.count(User.id))) == len(DEMO_ACCOUNTS) + len(expert_usernames())
+    # the demo accounts, once each (town officers: one per town the demo uses, made with its season)
+    assert session.scalar(select(func.count(User.id)).where(User.role != Role.TOWN_OFFICER)) == len(
+        [a for a in DEMO_ACCOUNTS if a[2] != "town_officer"]) + len(expert_usernames())
+    officers = list(session.scalars(select(User.username).where(User.role == Role.TOWN_OFFICER)))
+    assert "town-songshanhu" in officers and len(officers) == len(set(officers))
     assert_registry_invariants()
 
 

@@ -22,14 +22,16 @@ from registry.extensions import db
 from tests.conftest import _database_url, reset_schema
 from tests.registry.page_text import internal_codes, visible_text
 
-ROLES = ("admin", "reviewer", "institution")
-PASSWORDS = {"admin": "fuhua-admin-2020", "reviewer": "fuhua-reviewer-2020", "institution": "fuhua-institution-2020"}
+ROLES = ("admin", "reviewer", "institution", "town-songshanhu")
+PASSWORDS = {"admin": "fuhua-admin-2020", "reviewer": "fuhua-reviewer-2020", "institution": "fuhua-institution-2020",
+             "town-songshanhu": "fuhua-town-2020"}
 #: routes that answer with a file or a redirect, not a page (their content is tested elsewhere)
 NOT_PAGES = {"static", "reports.download", "reports.annotated", "reports.template", "admin.audit_export", "root",
              # xlsx downloads and the JSON API (read back cell by cell / against the OpenAPI document elsewhere)
              "institutions.index_download", "assessments.run_download", "assessments.recommendations_download",
              "assessments.gaps_download", "assessments.pipeline_download", "api.openapi", "api.definitions",
-             "api.counts", "api.count_institutions", "api.institutions", "api.institution"}
+             "api.counts", "api.count_institutions", "api.institutions", "api.institution",
+             "seasons.export", "seasons.download_summary", "assessments.job_status"}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +68,10 @@ def _ids() -> dict:
                                    .order_by(m.ReviewAssignment.id))
     rd = db.session.scalar(select(m.Institution.id).where(m.Institution.category == "rd_institution")
                            .order_by(m.Institution.id))
+    season = db.session.scalar(select(m.ReportingSeason.id))
+    filing = db.session.scalar(select(m.Filing.id).where(m.Filing.institution_id == own))
     return {
+        "season_id": season, "filing_id": filing,
         "institution_id": own, "rd_institution_id": rd, "run_id": runs[-1], "runs": runs,
         "result_id": db.session.scalar(select(m.AssessmentResult.id).where(
             m.AssessmentResult.institution_id == own, m.AssessmentResult.run_id == runs[-1])),
@@ -123,7 +128,8 @@ def _urls(app: Flask, ids: dict, role: str) -> list[str]:
         "/institutions/?category=incubator&level=national", "/institutions/?category=rd_institution&sort=name",
         "/institutions/?q=东莞&status=rectifying", "/institutions/?town=1",
         f"/assessments/runs/{run}?category=rd_institution", f"/assessments/runs/{run}?recommendation=upgrade",
-        f"/assessments/runs/{run}?grade=D&sort=missing", f"/assessments/compare?a={ids['runs'][0]}&b={run}",
+        f"/assessments/runs/{run}?grade=D&sort=missing", f"/seasons/{ids['season_id']}/?state=late",
+        f"/seasons/{ids['season_id']}/?state=returned", "/inbox/", f"/assessments/compare?a={ids['runs'][0]}&b={run}",
         "/assessments/recommendations?year=2020", "/assessments/recommendations?year=2019",
         "/stats/?by=town", "/stats/?by=zone", "/stats/?by=subclass", "/stats/?year=2016",
         "/admin/audit?table=institutions", "/admin/audit?table=review_assignments", "/admin/audit?table=users",
@@ -148,7 +154,7 @@ def test_no_internal_code_on_any_page(demo: tuple[Flask, dict], role: str) -> No
         pages += 1
         for leak in internal_codes(visible_text(response.get_data(as_text=True))):
             leaks.append(f"{url}: {leak}")
-    assert pages >= {"admin": 30, "reviewer": 15, "institution": 8}[role]
+    assert pages >= {"admin": 30, "reviewer": 15, "institution": 8, "town-songshanhu": 6}[role]
     assert not leaks, f"{len(leaks)} internal codes shown to {role}:\n" + "\n".join(leaks[:80])
 
 

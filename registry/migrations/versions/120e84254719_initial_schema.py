@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 16f8e6463bf7
+Revision ID: 120e84254719
 Revises: 
-Create Date: 2026-12-02 07:34:54.404544
+Create Date: 2026-12-02 07:38:32.492521
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '16f8e6463bf7'
+revision = '120e84254719'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -136,6 +136,19 @@ def upgrade():
         batch_op.create_index('ix_institutions_search', ['name', 'uscc', 'operating_entity'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops', 'uscc': 'gin_trgm_ops', 'operating_entity': 'gin_trgm_ops'})
         batch_op.create_index('ix_institutions_town_category', ['town_id', 'category'], unique=False)
 
+    op.create_table('jurisdictions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('town_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['parent_id'], ['jurisdictions.id'], name=op.f('fk_jurisdictions_parent_id_jurisdictions')),
+    sa.ForeignKeyConstraint(['town_id'], ['towns.id'], name=op.f('fk_jurisdictions_town_id_towns')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jurisdictions')),
+    sa.UniqueConstraint('code', name=op.f('uq_jurisdictions_code')),
+    sa.UniqueConstraint('town_id', name=op.f('uq_jurisdictions_town_id'))
+    )
     op.create_table('zone_towns',
     sa.Column('zone_id', sa.Integer(), nullable=False),
     sa.Column('town_id', sa.Integer(), nullable=False),
@@ -169,17 +182,21 @@ def upgrade():
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('display_name', sa.String(length=120), nullable=True),
     sa.Column('password_hash', sa.String(length=256), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'reviewer', 'institution', name='role', native_enum=False, length=30), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'reviewer', 'institution', 'town_officer', name='role', native_enum=False, length=30), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=True),
     sa.Column('affiliation_id', sa.Integer(), nullable=True),
+    sa.Column('jurisdiction_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("(role = 'institution') = (institution_id IS NOT NULL)", name=op.f('ck_users_institution_account_bound')),
+    sa.CheckConstraint("(role = 'town_officer') = (jurisdiction_id IS NOT NULL)", name=op.f('ck_users_town_officer_bound')),
     sa.ForeignKeyConstraint(['affiliation_id'], ['institutions.id'], name=op.f('fk_users_affiliation_id_institutions')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_users_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'], name=op.f('fk_users_jurisdiction_id_jurisdictions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -238,6 +255,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_conflicts_of_interest_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conflicts_of_interest_reviewer_id'), ['reviewer_id'], unique=False)
 
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('exclusive_key', sa.String(length=80), nullable=True),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_by_label', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(), nullable=True),
+    sa.Column('phase', sa.String(length=30), nullable=True),
+    sa.Column('progress_done', sa.Integer(), nullable=False),
+    sa.Column('progress_total', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('retry_of_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['retry_of_id'], ['jobs.id'], name=op.f('fk_jobs_retry_of_id_jobs')),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_jobs_started_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
+    sa.UniqueConstraint('exclusive_key', name=op.f('uq_jobs_exclusive_key'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobs_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobs_status'), ['status'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=True),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+
     op.create_table('recognitions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
@@ -261,6 +322,20 @@ def upgrade():
         batch_op.create_index('ix_recognitions_institution_id', ['institution_id', 'level', 'effective_from', 'ended_on'], unique=False)
         batch_op.create_index('ix_recognitions_level_dates', ['level', 'effective_from', 'ended_on', 'institution_id'], unique=False)
 
+    op.create_table('reporting_seasons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('opens_on', sa.Date(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('reminded_before_deadline_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_reporting_seasons_opened_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reporting_seasons')),
+    sa.UniqueConstraint('year', name=op.f('uq_reporting_seasons_year'))
+    )
     op.create_table('review_rounds',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -313,6 +388,24 @@ def upgrade():
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_uploads_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_uploads_sha256'), ['sha256'], unique=False)
+
+    op.create_table('work_summaries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_work_summaries_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_work_summaries_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_summaries'))
+    )
+    with op.batch_alter_table('work_summaries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_summaries_institution_id'), ['institution_id'], unique=False)
 
     op.create_table('assessment_run_voids',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -430,6 +523,39 @@ def upgrade():
     sa.ForeignKeyConstraint(['sha256'], ['rule_files.sha256'], name=op.f('fk_assessment_run_files_sha256_rule_files')),
     sa.PrimaryKeyConstraint('run_id', 'sha256', name=op.f('pk_assessment_run_files'))
     )
+    op.create_table('filings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('season_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('self_report_id', sa.Integer(), nullable=True),
+    sa.Column('work_summary_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('is_late', sa.Boolean(), nullable=False),
+    sa.Column('town_decision', sa.String(length=20), nullable=True),
+    sa.Column('town_comment', sa.Text(), nullable=True),
+    sa.Column('town_decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('town_decided_at', sa.DateTime(), nullable=True),
+    sa.Column('city_decision', sa.String(length=20), nullable=True),
+    sa.Column('city_comment', sa.Text(), nullable=True),
+    sa.Column('city_decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('city_decided_at', sa.DateTime(), nullable=True),
+    sa.Column('reopened_until', sa.Date(), nullable=True),
+    sa.Column('reopen_reason', sa.Text(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_decided_by_id'], ['users.id'], name=op.f('fk_filings_city_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_filings_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['season_id'], ['reporting_seasons.id'], name=op.f('fk_filings_season_id_reporting_seasons')),
+    sa.ForeignKeyConstraint(['self_report_id'], ['self_reports.id'], name=op.f('fk_filings_self_report_id_self_reports')),
+    sa.ForeignKeyConstraint(['town_decided_by_id'], ['users.id'], name=op.f('fk_filings_town_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['work_summary_id'], ['work_summaries.id'], name=op.f('fk_filings_work_summary_id_work_summaries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_filings')),
+    sa.UniqueConstraint('season_id', 'institution_id', name='uq_filings_season_institution')
+    )
+    with op.batch_alter_table('filings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_filings_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index('ix_filings_season_state', ['season_id', 'state'], unique=False)
+
     op.create_table('reported_tenants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('self_report_id', sa.Integer(), nullable=False),
@@ -497,6 +623,11 @@ def downgrade():
         batch_op.drop_index('ix_reported_tenants_year_uscc')
 
     op.drop_table('reported_tenants')
+    with op.batch_alter_table('filings', schema=None) as batch_op:
+        batch_op.drop_index('ix_filings_season_state')
+        batch_op.drop_index(batch_op.f('ix_filings_institution_id'))
+
+    op.drop_table('filings')
     op.drop_table('assessment_run_files')
     with op.batch_alter_table('assessment_results', schema=None) as batch_op:
         batch_op.drop_index('ix_assessment_results_run_score')
@@ -517,6 +648,10 @@ def downgrade():
 
     op.drop_table('review_assignments')
     op.drop_table('assessment_run_voids')
+    with op.batch_alter_table('work_summaries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_summaries_institution_id'))
+
+    op.drop_table('work_summaries')
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploads_sha256'))
         batch_op.drop_index(batch_op.f('ix_uploads_institution_id'))
@@ -527,11 +662,21 @@ def downgrade():
 
     op.drop_table('status_changes')
     op.drop_table('review_rounds')
+    op.drop_table('reporting_seasons')
     with op.batch_alter_table('recognitions', schema=None) as batch_op:
         batch_op.drop_index('ix_recognitions_level_dates')
         batch_op.drop_index('ix_recognitions_institution_id')
 
     op.drop_table('recognitions')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_jobs_status'))
+        batch_op.drop_index(batch_op.f('ix_jobs_kind'))
+
+    op.drop_table('jobs')
     with op.batch_alter_table('conflicts_of_interest', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_reviewer_id'))
         batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_institution_id'))
@@ -549,6 +694,7 @@ def downgrade():
 
     op.drop_table('tenancies')
     op.drop_table('zone_towns')
+    op.drop_table('jurisdictions')
     with op.batch_alter_table('institutions', schema=None) as batch_op:
         batch_op.drop_index('ix_institutions_town_category')
         batch_op.drop_index('ix_institutions_search', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops', 'uscc': 'gin_trgm_ops', 'operating_entity': 'gin_trgm_ops'})
