@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 733b52bd0e94
+Revision ID: 17041a0adf28
 Revises: 
-Create Date: 2026-12-02 06:45:56.287868
+Create Date: 2026-12-02 07:08:02.090286
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '733b52bd0e94'
+revision = '17041a0adf28'
 down_revision = None
 branch_labels = None
 depends_on = None
