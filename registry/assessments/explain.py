@@ -252,12 +252,16 @@ def _veto_items(params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
 
 
 def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[str, Any],
-                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None) -> str:
-    """Why this recommendation: the rule that fired and the numbers it read."""
+                            detail: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
+                            gaps: Mapping[str, Any] | None = None) -> str:
+    """Why this recommendation: the rule that fired and the numbers it read.
+
+    `gaps`: the stored gap list, whose pinned title and criterion labels are preferred to the files.
+    """
     detail = detail or {}
     labels = labels or {}
     level = label_for(params.get("target_level") or detail.get("target_level"), "level")
-    unmet = join_words(criterion_names(params, labels))
+    unmet = join_words(criterion_names(params, labels, gaps))
     years = join_words(str(y) for y in params.get("years") or [])
     because = ""
     if params.get("vetoes") and rule in ("single-fail", "consecutive-fails"):
@@ -287,8 +291,7 @@ def recommendation_sentence(rule: str | None, kind: str | None, params: Mapping[
                  grade=params.get("grade"))
     if rule == "meets-next-level":
         return _("Meets every criterion for %(level)s (criteria %(criteria)s, version %(version)s): encourage the upgrade.",
-                 level=level, criteria=glossary.criteria_title(params.get("criteria") or "", params.get("criteria_version"),
-                                                               current_locale()),
+                 level=level, criteria=_criteria_title(params, gaps),
                  version=params.get("criteria_version"))
     if rule == "nearly-meets-next-level":
         return _("Misses only %(unmet)s for %(level)s, each within %(shortfall)s of the requirement (at most %(max_unmet)s may be missed): encourage the upgrade.",
@@ -321,12 +324,24 @@ def join_words(words: Any) -> str:
     return (", " if current_locale() == "en" else "、").join(str(w) for w in words)
 
 
-def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+def _criteria_title(params: Mapping[str, Any], gaps: Mapping[str, Any] | None) -> str:
+    """The criteria set by the title stored with the result, else by its level: never from files on disk,
+    which may have changed since (and never by its code)."""
+    if gaps and gaps.get("title"):
+        return _pick(gaps["title"], gaps.get("title_en") or "")
+    return _("%(level)s recognition criteria", level=label_for(params.get("target_level"), "level"))
+
+
+def criterion_names(params: Mapping[str, Any], labels: Mapping[str, str],
+                    gaps: Mapping[str, Any] | None = None) -> list[str]:
     """The labels of the unmet criteria a recommendation names (codes of the pinned criteria set)."""
     code, version = params.get("criteria"), params.get("criteria_version")
+    stored = {r.get("code"): _pick(r.get("label") or "", r.get("label_en") or "") for r in (gaps or {}).get("rows", [])}
     names = []
     for c in params.get("unmet") or []:
-        if code:
+        if stored.get(c):
+            names.append(stored[c])
+        elif code:
             names.append(glossary.criterion_label(code, c, version, current_locale()))
         else:
             names.append(labels.get(c) or "—")
@@ -461,7 +476,8 @@ def explain(outcome: Mapping[str, Any], report_url: str | None = None) -> Explan
         groups=groups, bonus=bonus, vetoes=vetoes, score_sentence=score_sentence, grade_sentence=grade_sentence,
         quota_sentence=quota_sentence(outcome.get("quota")),
         recommendation_sentence=recommendation_sentence(rec.get("rule") or rnode.get("rule"),
-                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels),
+                                                        rec.get("kind"), rec.get("params") or {}, rnode.get("detail"), labels,
+                                                        rec.get("gaps")),
         gaps=gaps, gap_lines=gap_lines(gaps, input_labels=input_labels, input_units={c: d.unit for c, d in decls.items()},
                                        report_url=report_url,
                                        criteria_title=_pick(criteria.title, criteria.title_en) if criteria else "") if gaps else [],
