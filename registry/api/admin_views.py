@@ -18,7 +18,7 @@ from registry.models import ApiToken
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 #: ids in URLs are bounded so a huge number is a plain 404
-ID = "int(max=2147483647)"
+ID = "id"  # registry.inputs: the bounded id converter
 
 
 class TokenForm(FlaskForm):
