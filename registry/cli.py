@@ -55,8 +55,14 @@ def database_location(app: Flask) -> str:
 
 
 def prepare_database(app: Flask) -> None:
-    """Create or upgrade the schema before a command that uses it; say where when it is new."""
+    """Create or upgrade the schema before a command that uses it; say where when it is new.
+
+    With FUHUA_AUTO_MIGRATE=false the operator manages the schema (`fuhua db upgrade`): leave it be.
+    """
     from flask_babel import gettext as _
+
+    if not app.config.get("AUTO_MIGRATE", True):
+        return
     from sqlalchemy.engine import make_url
 
     from registry.database import upgrade_database

@@ -59,7 +59,7 @@ def start_run():
     return redirect(url_for("assessments.index", _anchor=f"job-{job.id}"))
 
 
-@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@bp.route("/jobs/<id:job_id>/retry", methods=["POST"])
 @admin_required
 def retry_run(job_id: int):
     job = db.session.get(Job, job_id)
@@ -74,7 +74,7 @@ def retry_run(job_id: int):
     return redirect(url_for("assessments.index", _anchor=f"job-{new.id}"))
 
 
-@bp.route("/jobs/<int:job_id>.json")
+@bp.route("/jobs/<id:job_id>.json")
 @roles_required(Role.ADMIN, Role.REVIEWER)
 def job_status(job_id: int):
     job = db.session.get(Job, job_id)

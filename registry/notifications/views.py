@@ -20,7 +20,7 @@ def index():  # noqa: ANN201
     return render_template("notifications/index.html", notices=notices)
 
 
-@bp.route("/<int:notice_id>/open", methods=["POST"])
+@bp.route("/<id:notice_id>/open", methods=["POST"])
 @login_required
 def open_notice(notice_id: int):  # noqa: ANN201
     notice = db.session.scalar(select(Notification).where(Notification.id == notice_id,

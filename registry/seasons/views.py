@@ -119,7 +119,7 @@ def _filters() -> queries.TrackerFilter:
                                  q=(request.args.get("q") or "").strip() or None)
 
 
-@bp.route("/<int:season_id>/")
+@bp.route("/<id:season_id>/")
 @season_viewers
 def tracker(season_id: int):  # noqa: ANN201
     season = db.get_or_404(ReportingSeason, season_id)
@@ -136,7 +136,7 @@ def tracker(season_id: int):  # noqa: ANN201
                            categories=[(c, label_for(c)) for c in season.categories], today=operations.today())
 
 
-@bp.route("/<int:season_id>/export.xlsx")
+@bp.route("/<id:season_id>/export.xlsx")
 @season_viewers
 def export(season_id: int):  # noqa: ANN201
     from registry.seasons.export import tracker_xlsx
@@ -148,7 +148,7 @@ def export(season_id: int):  # noqa: ANN201
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.route("/<int:season_id>/remind", methods=["POST"])
+@bp.route("/<id:season_id>/remind", methods=["POST"])
 @admin_required
 def remind(season_id: int):  # noqa: ANN201
     season = db.get_or_404(ReportingSeason, season_id)
@@ -165,7 +165,7 @@ def remind(season_id: int):  # noqa: ANN201
 
 # --- one filing ---------------------------------------------------------------------------------
 
-@bp.route("/filings/<int:filing_id>")
+@bp.route("/filings/<id:filing_id>")
 @roles_required(Role.ADMIN, Role.TOWN_OFFICER, Role.INSTITUTION)
 def filing(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -193,7 +193,7 @@ def _files_for(item: Filing) -> bool:
                                                and current_user.institution_id == item.institution_id)
 
 
-@bp.route("/filings/<int:filing_id>/summary", methods=["POST"])
+@bp.route("/filings/<id:filing_id>/summary", methods=["POST"])
 @roles_required(Role.ADMIN, Role.INSTITUTION)
 def upload_summary(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -217,7 +217,7 @@ def upload_summary(filing_id: int):  # noqa: ANN201
     return redirect(request.referrer or url_for("seasons.filing", filing_id=item.id))
 
 
-@bp.route("/filings/<int:filing_id>/submit", methods=["POST"])
+@bp.route("/filings/<id:filing_id>/submit", methods=["POST"])
 @roles_required(Role.ADMIN, Role.INSTITUTION)
 def submit(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -245,7 +245,7 @@ def _return_notice(item: Filing, comment: str) -> None:
            link=url_for("seasons.filing", filing_id=item.id))
 
 
-@bp.route("/filings/<int:filing_id>/decide", methods=["POST"])
+@bp.route("/filings/<id:filing_id>/decide", methods=["POST"])
 @roles_required(Role.TOWN_OFFICER)
 def decide(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -267,7 +267,7 @@ def decide(filing_id: int):  # noqa: ANN201
     return redirect(url_for("seasons.filing", filing_id=item.id))
 
 
-@bp.route("/filings/<int:filing_id>/override", methods=["POST"])
+@bp.route("/filings/<id:filing_id>/override", methods=["POST"])
 @admin_required
 def override(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -288,7 +288,7 @@ def override(filing_id: int):  # noqa: ANN201
     return redirect(url_for("seasons.filing", filing_id=item.id))
 
 
-@bp.route("/filings/<int:filing_id>/reopen", methods=["POST"])
+@bp.route("/filings/<id:filing_id>/reopen", methods=["POST"])
 @admin_required
 def reopen(filing_id: int):  # noqa: ANN201
     item = get_filing_or_404(filing_id)
@@ -308,7 +308,7 @@ def reopen(filing_id: int):  # noqa: ANN201
     return redirect(url_for("seasons.filing", filing_id=item.id))
 
 
-@bp.route("/summaries/<int:summary_id>/download")
+@bp.route("/summaries/<id:summary_id>/download")
 @roles_required(Role.ADMIN, Role.TOWN_OFFICER, Role.INSTITUTION)
 def download_summary(summary_id: int):  # noqa: ANN201
     summary = db.get_or_404(WorkSummary, summary_id)

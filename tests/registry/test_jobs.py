@@ -252,7 +252,7 @@ def test_a_run_goes_through_redis_to_a_fuhua_worker_process(tmp_path):
     _seed(app)
     client = _admin(app, app.test_client())
     env = {**os.environ, "FUHUA_DATABASE_URL": db_url, "FUHUA_JOBS_BROKER_URL": REDIS_URL,
-           "FUHUA_JOBS_QUEUE_NAME": queue_name, "FUHUA_SECRET_KEY": "worker-test", "FUHUA_AUDIT_KEY": "worker-test",
+           "FUHUA_JOBS_QUEUE_NAME": queue_name, "FUHUA_SECRET_KEY": "worker-test", "FUHUA_AUDIT_KEY": "worker-test-audit",
            "FUHUA_AUTO_MIGRATE": "false"}
     worker = subprocess.Popen([sys.executable, "-m", "registry", "worker"], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
