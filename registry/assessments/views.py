@@ -268,7 +268,7 @@ def compare():
                                       .where(AssessmentResult.run_id.in_((ra.id, rb.id)), scope)
                                       .order_by(AssessmentResult.institution_id)))
         pages = max((len(ids) + COMPARE_WINDOW - 1) // COMPARE_WINDOW, 1)
-        page = min(max(request.args.get("page", 1, type=int), 1), pages)
+        page = min(max(request.args.get("page", 1, type=db_int), 1), pages)
         window = ids[(page - 1) * COMPARE_WINDOW:page * COMPARE_WINDOW]
         shown = ((page - 1) * COMPARE_WINDOW + 1 if window else 0, (page - 1) * COMPARE_WINDOW + len(window), len(ids))
         cmp = compare_runs(ra, rb, and_(scope, AssessmentResult.institution_id.in_(window)))

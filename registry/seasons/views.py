@@ -18,6 +18,7 @@ from assessment import CATEGORIES
 from registry.access import admin_required, get_filing_or_404, get_institution_or_404, roles_required
 from registry.errors_domain import RegistryError
 from registry.extensions import db
+from registry.inputs import db_int
 from registry.labels import label_for
 from registry.models import Filing, ReportingSeason, Role, SelfReport, User, WorkSummary
 from registry.models.seasons import SUBMITTED
@@ -111,7 +112,7 @@ def _queue_notice(season: ReportingSeason, what: str, **extra: Any) -> Any:
 
 
 def _filters() -> queries.TrackerFilter:
-    town = request.args.get("town", type=int)
+    town = request.args.get("town", type=db_int)
     state = request.args.get("state") or None
     category = request.args.get("category") or None
     return queries.TrackerFilter(state=state if state in queries.TRACKER_STATES else None, town_id=town,
@@ -124,7 +125,7 @@ def _filters() -> queries.TrackerFilter:
 def tracker(season_id: int):  # noqa: ANN201
     season = db.get_or_404(ReportingSeason, season_id)
     f = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     counts, towns = queries.town_state_counts(season)
     unfiltered = f == queries.TrackerFilter()
     rows, total = queries.tracker_rows(season, f, page=page, per_page=PER_PAGE,
