@@ -67,7 +67,13 @@ def round_new():
                                    reviewers_per_institution=form.reviewers_per_institution.data)
         except RegistryError as error:
             db.session.rollback()
-            flash(error.render(), "danger")
+            target = form._fields.get(error.field or "")
+            if target is None:
+                flash(error.render(), "danger")
+                return redirect(url_for("reviews.index"))
+            target.errors = [*target.errors, error.render()]  # shown on the field, the form kept as filled in
+            rounds = db.session.scalars(select(ReviewRound).order_by(ReviewRound.year.desc(), ReviewRound.category)).all()
+            return render_template("reviews/index_admin.html", rounds=rounds, form=form), 422
         else:
             db.session.commit()
             flash(_("Review round created."), "success")
