@@ -133,7 +133,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType({
     "boolean": Kind("boolean", (), ("expect",)),
     "reviewer": Kind("reviewer", ()),
     "bonus": Kind("bonus", ("per_item",)),
-    "veto": Kind("veto", ("consequence",), ("when", "contains")),
+    "veto": Kind("veto", (), ("when", "contains", "consequence")),
 })
 
 

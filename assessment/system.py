@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from contextvars import ContextVar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -123,6 +124,15 @@ class VetoConsequence:
     @property
     def ends_recognition(self) -> bool:
         return self.kind in ("exit", "do_not_recognise")
+
+
+#: set while stored text is parsed (system_from_files): old runs' files may predate a rule that
+#: files on disk must now follow, and must still be read exactly as they were used
+_READING_STORED: ContextVar[bool] = ContextVar("reading_stored", default=False)
+
+#: what a veto item without a declared consequence means: the rule of the files written before
+#: consequences were declared (stored with old runs), when every veto ended recognition
+LEGACY_VETO_CONSEQUENCE = VetoConsequence(kind="exit", reference="", provisional=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,9 +481,13 @@ def system_from_files(files: Sequence[RuleFile], sha256: str, inputs_sha256: str
 
     if inputs_sha256 is not None:
         walk(inputs_sha256)
-    system = _parse_file(raw, main.path, main.root,
-                         lambda rel: (tree[rel].text.encode("utf-8"), tree[rel].root) if rel in tree else None,
-                         expect=None)
+    token = _READING_STORED.set(True)
+    try:
+        system = _parse_file(raw, main.path, main.root,
+                             lambda rel: (tree[rel].text.encode("utf-8"), tree[rel].root) if rel in tree else None,
+                             expect=None)
+    finally:
+        _READING_STORED.reset(token)
     if system.inputs_sha256 != inputs_sha256:
         raise PinnedFileError(f"stored inputs of {main.path} hash to {str(system.inputs_sha256)[:12]}, "
                               f"not {str(inputs_sha256)[:12]}")
@@ -665,7 +679,14 @@ def _parse_indicator(r: Reader, item: Mapping[str, Any], p: str, decls: Mapping[
             raise r.fail(f"{p}.per_item", "must be positive")
     consequence = None
     if kind_name == "veto":
-        consequence = _parse_consequence(r, item["consequence"], f"{p}.consequence")
+        # Files written before vetoes declared their consequence (and still stored with old runs)
+        # meant "ends recognition" for every veto: read them so, marked provisional.
+        if "consequence" in item:
+            consequence = _parse_consequence(r, item["consequence"], f"{p}.consequence")
+        elif _READING_STORED.get():
+            consequence = LEGACY_VETO_CONSEQUENCE
+        else:
+            raise r.fail(f"{p}.consequence", f"rule {kind_name!r} needs 'consequence'")
         has_when, has_contains = "when" in item, "contains" in item
         if has_when == has_contains:
             raise r.fail(p, "a veto needs exactly one of 'when' (bool input) or 'contains' (multichoice input)")

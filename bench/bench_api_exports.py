@@ -29,7 +29,15 @@ ROOT = Path(__file__).absolute().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_pages import Client, serve  # noqa: E402
+from bench_pages import Client  # noqa: E402
+from bench_pages import serve as _serve  # noqa: E402
+
+
+def serve(url: str, port: int, workers: int):  # noqa: ANN201
+    """gunicorn on `url` with a random secret and no migration on start (bench_pages.serve does the waiting)."""
+    return _serve("registry:create_app()", {"FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+                                             "FUHUA_AUDIT_KEY": "bench-audit-" + os.urandom(8).hex(), "FUHUA_AUTO_MIGRATE": "false"},
+                  port, workers)
 
 API_TARGET_MS = 50
 EXPORT_TARGET_MS = 1000

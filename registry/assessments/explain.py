@@ -637,6 +637,9 @@ def notice_sentence(n: FileNotice) -> str:
                              path=n.now_path or "—", root=root_text(n.now_root), sha=(n.now_sha256 or "")[:12])
     if n.state == "gone":
         return used + " " + _("is no longer on disk. The result is explained with the stored copy.")
+    if n.state == "stored-unreadable":
+        return _("The %(kind)s this result used (%(path)s, sha256 %(sha)s) is stored, but this version of Fuhua cannot read its format (%(problem)s): its parameters and labels cannot be shown.",
+                 kind=kind, path=n.path, sha=n.sha256[:12], problem=n.problem or "—")
     if n.state == "unreadable":
         return used + " " + _("can no longer be read on disk (%(problem)s). The result is explained with the stored copy.",
                              problem=n.problem or "—")

@@ -101,6 +101,10 @@ def _stored(keys: Iterable[str]) -> dict[str, RuleFile]:
     return {r.sha256: _rule_file(r) for r in rows}
 
 
+#: stored content this version's loader rejected, by key (content-addressed: the answer never changes)
+_REJECTED: dict[tuple[str, str | None], SystemDefinitionError] = {}
+
+
 def load_pinned_system(sha256: str, inputs_sha256: str | None = None) -> IndicatorSystem:
     """The indicator system exactly as a run used it (`sha256` and `inputs_sha256` as a result's system names them).
 
@@ -110,6 +114,8 @@ def load_pinned_system(sha256: str, inputs_sha256: str | None = None) -> Indicat
     hit = known_system(sha256, inputs_sha256)
     if hit is not None:
         return hit
+    if (sha256, inputs_sha256) in _REJECTED:
+        raise _REJECTED[(sha256, inputs_sha256)]
     files = _stored([sha256, inputs_sha256 or ""])
     frontier = [f for f in files.values() if f.kind == "inputs"]
     while frontier:  # included inputs files, level by level
@@ -117,7 +123,11 @@ def load_pinned_system(sha256: str, inputs_sha256: str | None = None) -> Indicat
         files.update(more)
         frontier = list(more.values())
     if sha256 in files:
-        return system_from_files(list(files.values()), sha256, inputs_sha256)
+        try:
+            return system_from_files(list(files.values()), sha256, inputs_sha256)
+        except SystemDefinitionError as exc:
+            _REJECTED[(sha256, inputs_sha256)] = exc
+            raise
     for category, subclass, version in all_systems():  # not stored: only a file with the very same content will do
         try:
             s = load_version(category, version, subclass)
@@ -133,9 +143,15 @@ def load_pinned_criteria(sha256: str) -> Criteria:
     hit = known_criteria(sha256)
     if hit is not None:
         return hit
+    if (sha256, None) in _REJECTED:
+        raise _REJECTED[(sha256, None)]
     file = _stored([sha256]).get(sha256)
     if file is not None:
-        return criteria_from_files(file, [load_pinned_system(s, i) for s, i in file.declared_by])
+        try:
+            return criteria_from_files(file, [load_pinned_system(s, i) for s, i in file.declared_by])
+        except SystemDefinitionError as exc:
+            _REJECTED[(sha256, None)] = exc
+            raise
     for code, version in all_criteria():
         try:
             c = load_criteria(code, version)
@@ -151,16 +167,29 @@ def pinned_for_outcome(outcome: Mapping[str, Any]) -> tuple[IndicatorSystem | No
     ref = outcome["system"]
     try:
         system = load_pinned_system(ref["sha256"], ref.get("inputs_sha256"))
-    except PinnedFileError:
+    except (PinnedFileError, SystemDefinitionError):  # not stored, or stored in a format this version cannot read
         system = None
     gaps = (outcome.get("recommendation") or {}).get("gaps")
     criteria = None
     if gaps:
         try:
             criteria = load_pinned_criteria(gaps["sha256"])
-        except PinnedFileError:
+        except (PinnedFileError, SystemDefinitionError):
             criteria = None
     return system, criteria
+
+
+def _unreadable_stored(sha256: str, load: Any) -> str | None:
+    """Why stored text could not be parsed (a format this version of the loader rejects), or None if not stored."""
+    if db.session.get(StoredRuleFile, sha256) is None:
+        return None
+    try:
+        load()
+    except SystemDefinitionError as exc:
+        return str(exc)
+    except PinnedFileError as exc:
+        return str(exc)
+    return None
 
 
 # --- the files on disk now ----------------------------------------------------------------------
@@ -173,7 +202,9 @@ class FileNotice:
     path: str  #: the file used, under its data root
     root: str
     sha256: str
-    state: str  #: "changed" | "gone" | "unreadable" | "missing" (the pinned content itself is not stored)
+    #: "changed" | "gone" | "unreadable" (on disk) | "missing" (the pinned content itself is not stored) |
+    #: "stored-unreadable" (stored, but this version's loader rejects its format)
+    state: str
     now_path: str | None = None
     now_root: str | None = None
     now_sha256: str | None = None
@@ -185,6 +216,11 @@ def _system_notice(ref: Mapping[str, Any], pinned: IndicatorSystem | None) -> Fi
     category, subclass, version = ref["category"], ref.get("subclass"), int(ref["version"])
     used_root = pinned.files[0].root if pinned is not None and pinned.files else "?"
     notice = FileNotice("system", ref["source"], used_root, ref["sha256"], "missing")
+    if pinned is None:
+        problem = _unreadable_stored(ref["sha256"], lambda: load_pinned_system(ref["sha256"], ref.get("inputs_sha256")))
+        if problem is not None:
+            notice.state, notice.problem = "stored-unreadable", problem
+            return notice
     origin = system_origin(category, version, subclass)
     if origin is not None:
         notice.now_root, notice.now_path = origin
@@ -211,6 +247,11 @@ def _criteria_notice(gaps: Mapping[str, Any], pinned: Criteria | None) -> FileNo
     code, version = gaps["code"], int(gaps["version"])
     notice = FileNotice("criteria", gaps["source"], pinned.file.root if pinned is not None and pinned.file else "?",
                         gaps["sha256"], "missing")
+    if pinned is None:
+        problem = _unreadable_stored(gaps["sha256"], lambda: load_pinned_criteria(gaps["sha256"]))
+        if problem is not None:
+            notice.state, notice.problem = "stored-unreadable", problem
+            return notice
     origin = criteria_origin(code, version)
     if origin is None:
         if pinned is not None:

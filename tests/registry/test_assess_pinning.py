@@ -140,7 +140,7 @@ def test_old_results_render_exactly_as_before_after_the_files_are_edited_renamed
     before = _render(app, runner, admin_client, seeded)
     assert "550万元 达到“不低于 300”档" in before["cli 乙 1 zh_CN"]  # 600 band: not reached
     assert "550万元 达到“不低于 550”档" in before["cli 乙 2 zh_CN"]
-    assert "2,500" in before["cli 丙 1 zh_CN"]  # the municipal requirement of the root's 2019 criteria
+    assert "要求 ≥ 2,500m²" in before["cli 丙 1 zh_CN"]  # the municipal requirement of the root's 2019 criteria
     assert "注意：" not in before["cli 甲 2 zh_CN"]  # run 2 used the files now on disk
     assert "注意：" in before["cli 甲 1 zh_CN"]  # run 1 used the 600 band, since edited
 
