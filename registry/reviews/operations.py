@@ -4,8 +4,11 @@ Invariants kept here: a conflicted reviewer is never assigned (derived conflicts
 declared ones block until an admin waives them with a reason); a reviewer gets at most the
 round's cap and never the same institution three years running; sheets are saved only while
 the round is open, only within each item's scale, and never over someone else's newer save
-(version column checked in the UPDATE); a decision that departs from the engine's
-recommendation carries a reason; a round is published only when every decision is signed.
+(version column checked in the UPDATE) and submitted only with every item scored; a round
+exists only for a category whose system gives reviewers items to score; a decision that departs
+from the engine's recommendation carries a reason, and one taken before every assigned sheet is
+submitted or without the year's result carries an override reason; a round is published only
+when every decision is signed.
 """
 
 from __future__ import annotations
