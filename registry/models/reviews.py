@@ -140,6 +140,10 @@ class ReviewDecision(Base):
     assessment_result_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_results.id"))
     #: required when the decision differs from the recommendation
     reason: Mapped[str | None] = mapped_column(Text)
+    #: why the decision was taken although sheets were unsubmitted or the year had no assessment result
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    #: what the override went past, when recorded: {"unsubmitted": n, "assigned": n, "no_result": bool}
+    override_gaps: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: aggregated reviewer scores at the time of the decision: code → {"value", "source"}
     reviewer_scores: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

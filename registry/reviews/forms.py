@@ -58,6 +58,8 @@ class DecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=DECISION_CHOICES)
     reason = TextAreaField(_l("Reason (required when the decision differs from the recommendation)"),
                            validators=[Optional(), Length(max=4000)])
+    override_reason = TextAreaField(_l("Reason for deciding before every sheet is submitted or without an assessment result"),
+                                    validators=[Optional(), Length(max=4000)])
 
 
 class SheetFormBase(FlaskForm):

@@ -4,8 +4,11 @@ Invariants kept here: a conflicted reviewer is never assigned (derived conflicts
 declared ones block until an admin waives them with a reason); a reviewer gets at most the
 round's cap and never the same institution three years running; sheets are saved only while
 the round is open, only within each item's scale, and never over someone else's newer save
-(version column checked in the UPDATE); a decision that departs from the engine's
-recommendation carries a reason; a round is published only when every decision is signed.
+(version column checked in the UPDATE) and submitted only with every item scored; a round
+exists only for a category whose system gives reviewers items to score; a decision that departs
+from the engine's recommendation carries a reason, and one taken before every assigned sheet is
+submitted or without the year's result carries an override reason; a round is published only
+when every decision is signed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from registry.models import AssessmentResult, AssessmentRun, CarrierType, Instit
 from registry.models.base import utcnow
 from registry.models.reviews import DECISIONS, ConflictOfInterest, ReviewAssignment, ReviewDecision, ReviewRound
 from registry.reviews.aggregation import ItemAggregate, aggregate
-from registry.reviews.systems import ReviewPolicy, load_review_system, reviewer_items
+from registry.reviews.systems import ReviewPolicy, category_has_reviewer_items, load_review_system, reviewer_items
 
 #: marks a message for extraction (tools/i18n.sh); RegistryError.render() translates it when shown
 N_ = str
@@ -50,6 +53,9 @@ def create_round(*, year: int, category: CarrierType | str, opens_on: date, clos
     if db.session.scalar(select(ReviewRound.id).where(ReviewRound.year == year,
                                                       ReviewRound.category == category.value)) is not None:
         raise RegistryError("year", N_("There is already a review round for %(value)s in this category."), year)
+    if not category_has_reviewer_items(category.value, year):
+        raise RegistryError("category", N_("The indicator system for this category in %(value)s has no items for reviewers "
+                                           "to score: a review round would have nothing to score."), year)
     rnd = ReviewRound(year=year, category=category.value, opens_on=opens_on, closes_on=closes_on,
                       cap_per_reviewer=cap_per_reviewer, reviewers_per_institution=reviewers_per_institution)
     db.session.add(rnd)
@@ -275,6 +281,14 @@ class EditConflict(Exception):
         self.attempted = dict(attempted)
 
 
+class IncompleteSheet(RegistryError):
+    """A submission with reviewer-scored items left blank; `codes` are the blank items, in sheet order."""
+
+    def __init__(self, codes: Sequence[str], labels: str) -> None:
+        super().__init__("status", N_("Score every item before submitting; missing: %(items)s."), items=labels)
+        self.codes = list(codes)
+
+
 def sheet_items(assignment: ReviewAssignment) -> tuple[InputDecl, ...]:
     """The items this sheet scores: the reviewer-scored inputs of the institution's system for the year."""
     inst = assignment.institution
@@ -321,11 +335,13 @@ def save_sheet(assignment: ReviewAssignment, *, values: Mapping[str, Any], comme
     for decl in items:
         number = _parse(values.get(decl.code), decl)
         if number is None and submit:
-            missing.append(decl.label)
+            missing.append(decl)
         comment = (comments.get(decl.code) or "").strip()[:4000]
         scores[decl.code] = {"value": None if number is None else str(number), "comment": comment}
+    if submit and not items:
+        raise RegistryError("status", N_("This sheet has no items to score, so it cannot be submitted."))
     if missing:
-        raise RegistryError("status", N_("Score every item before submitting; missing: %(items)s."), items="、".join(missing))
+        raise IncompleteSheet([d.code for d in missing], "、".join(d.label for d in missing))
     assignment.scores = scores
     assignment.saved_at = utcnow()
     if submit:
@@ -499,9 +515,51 @@ def sheet_summaries(rnd: ReviewRound, institutions: Sequence[Institution],
     return out
 
 
+def decision_gaps(rnd: ReviewRound, institution: Institution, result: AssessmentResult | None) -> dict[str, Any]:
+    """What is missing before the institution can be decided on: unsubmitted sheets, no result. Empty if nothing."""
+    statuses = list(db.session.scalars(select(ReviewAssignment.status).where(
+        ReviewAssignment.round_id == rnd.id, ReviewAssignment.institution_id == institution.id)))
+    unsubmitted = sum(1 for s in statuses if s != "submitted")
+    gaps: dict[str, Any] = {}
+    if unsubmitted:
+        gaps.update(unsubmitted=unsubmitted, assigned=len(statuses))
+    if result is None:
+        gaps["no_result"] = True
+    return gaps
+
+
+def _gaps_error(gaps: Mapping[str, Any], year: int, *, signing: bool = False) -> RegistryError:
+    """The refusal for a decision with gaps and no override reason, naming each gap."""
+    field_ = "decision" if signing else "override_reason"
+    if gaps.get("unsubmitted") and gaps.get("no_result"):
+        return RegistryError(field_, N_("%(unsubmitted)s of %(assigned)s assigned scoring sheets are not submitted and there "
+                                        "is no assessment result for %(year)s: wait, or give a reason to decide anyway."),
+                             unsubmitted=gaps["unsubmitted"], assigned=gaps["assigned"], year=year)
+    if gaps.get("unsubmitted"):
+        return RegistryError(field_, N_("%(unsubmitted)s of %(assigned)s assigned scoring sheets are not submitted: wait for "
+                                        "them, or give a reason to decide anyway."),
+                             unsubmitted=gaps["unsubmitted"], assigned=gaps["assigned"])
+    return RegistryError(field_, N_("There is no assessment result for %(year)s: run the assessment first, or give a "
+                                    "reason to decide anyway."), year=year)
+
+
+def _covered(gaps: Mapping[str, Any], overridden: Mapping[str, Any] | None) -> bool:
+    """Whether an override recorded for `overridden` still covers the gaps there are now."""
+    if not gaps:
+        return True
+    if overridden is None:
+        return False
+    return (gaps.get("unsubmitted", 0) <= overridden.get("unsubmitted", 0)
+            and (not gaps.get("no_result") or bool(overridden.get("no_result"))))
+
+
 def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str, reason: str | None,
-                    by: User) -> ReviewDecision:
-    """Record (or revise, while unsigned) the bureau's decision; departing from the recommendation needs a reason."""
+                    by: User, override_reason: str | None = None) -> ReviewDecision:
+    """Record (or revise, while unsigned) the bureau's decision; departing from the recommendation needs a reason.
+
+    Deciding before every assigned sheet is submitted, or without an assessment result for the
+    year, needs an override reason; it is stored with what it went past.
+    """
     _not_published(rnd)
     if decision not in DECISIONS:
         raise RegistryError("decision", N_("“%(value)s” is not a decision (entry, keep, upgrade, rectify, exit)."), decision)
@@ -510,6 +568,10 @@ def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str
     if existing is not None and existing.is_signed:
         raise RegistryError("decision", N_("The decision has been signed and can no longer change."))
     result = latest_result(institution, rnd.year)
+    gaps = decision_gaps(rnd, institution, result)
+    override_reason = (override_reason or "").strip() or None
+    if gaps and override_reason is None:
+        raise _gaps_error(gaps, rnd.year)
     recommendation = result.recommendation if result is not None else None
     reason = (reason or "").strip() or None
     if recommendation is not None and decision != _as_decision(recommendation) and reason is None:
@@ -523,6 +585,8 @@ def record_decision(rnd: ReviewRound, institution: Institution, *, decision: str
     row = existing or ReviewDecision(round_id=rnd.id, institution_id=institution.id)
     row.decision = decision
     row.reason = reason
+    row.override_reason = override_reason if gaps else None
+    row.override_gaps = gaps or None
     row.recommendation = recommendation
     row.assessment_result_id = result.id if result is not None else None
     row.score = result.score if result is not None else None
@@ -546,6 +610,10 @@ def sign_decision(decision: ReviewDecision, *, by: User) -> ReviewDecision:
     _not_published(decision.round)
     if decision.is_signed:
         raise RegistryError("decision", N_("The decision has already been signed."))
+    rnd, institution = decision.round, decision.institution
+    gaps = decision_gaps(rnd, institution, latest_result(institution, rnd.year))
+    if not _covered(gaps, decision.override_gaps if decision.override_reason else None):
+        raise _gaps_error(gaps, rnd.year, signing=True)
     decision.signed_by_id, decision.signed_at = by.id, utcnow()
     db.session.flush()
     return decision

@@ -81,3 +81,20 @@ def reviewer_items(category: str, year: int, subclass: str | None) -> tuple[Inpu
 
 def review_policy(category: str, year: int, subclass: str | None) -> ReviewPolicy:
     return ReviewPolicy.from_system(load_review_system(category, year, subclass))
+
+
+def category_has_reviewer_items(category: str, year: int) -> bool:
+    """Whether any system in force for the category and year (any subclass) gives reviewers something to score.
+
+    A round for a category whose systems have no reviewer-scored items would hand reviewers an
+    empty sheet; create_round refuses it.
+    """
+    from assessment import SUBCLASSES
+
+    for subclass in SUBCLASSES.get(category, (None,)):
+        try:
+            if reviewer_items(category, year, subclass):
+                return True
+        except RegistryError:
+            continue
+    return False

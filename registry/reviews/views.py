@@ -67,7 +67,13 @@ def round_new():
                                    reviewers_per_institution=form.reviewers_per_institution.data)
         except RegistryError as error:
             db.session.rollback()
-            flash(error.render(), "danger")
+            target = form._fields.get(error.field or "")
+            if target is None:
+                flash(error.render(), "danger")
+                return redirect(url_for("reviews.index"))
+            target.errors = [*target.errors, error.render()]  # shown on the field, the form kept as filled in
+            rounds = db.session.scalars(select(ReviewRound).order_by(ReviewRound.year.desc(), ReviewRound.category)).all()
+            return render_template("reviews/index_admin.html", rounds=rounds, form=form), 422
         else:
             db.session.commit()
             flash(_("Review round created."), "success")
@@ -239,6 +245,9 @@ def sheet(assignment_id: int):
                 field.errors = [*field.errors, error.render()]
             else:
                 flash(error.render(), "danger")
+            for code in getattr(error, "codes", ()):  # a submission with blanks: mark each blank item
+                blank = form._fields[f"score_{code}"]
+                blank.errors = [*blank.errors, _("Score this item before submitting.")]
             return render_template("reviews/sheet.html", assignment=assignment, form=form, items=items,
                                    editable=editable, conflict=None), 422
         db.session.commit()
@@ -325,6 +334,7 @@ def _decision_page(rnd: ReviewRound, inst: Institution, form: DecisionForm, stat
     decision = db.session.scalar(select(ReviewDecision).where(
         ReviewDecision.round_id == rnd.id, ReviewDecision.institution_id == inst.id))
     result = ops.latest_result(inst, rnd.year)
+    gaps = ops.decision_gaps(rnd, inst, result)
     from flask import current_app
 
     result_url = None
@@ -334,7 +344,7 @@ def _decision_page(rnd: ReviewRound, inst: Institution, form: DecisionForm, stat
         except Exception:  # noqa: BLE001 — the endpoint may take other arguments
             result_url = None
     return render_template("reviews/decide.html", round=rnd, institution=inst, summary=summary, sheets=sheets,
-                           decision=decision, result=result, result_url=result_url, form=form,
+                           decision=decision, result=result, result_url=result_url, form=form, gaps=gaps,
                            action=ActionForm()), status
 
 
@@ -348,7 +358,8 @@ def decide(round_id: int, institution_id: int):
     form = DecisionForm(obj=existing if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            ops.record_decision(rnd, inst, decision=form.decision.data, reason=form.reason.data, by=current_user)
+            ops.record_decision(rnd, inst, decision=form.decision.data, reason=form.reason.data, by=current_user,
+                                override_reason=form.override_reason.data)
         except RegistryError as error:
             db.session.rollback()
             rnd, inst = _get_round(round_id), access.get_institution_or_404(institution_id)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 120e84254719
+Revision ID: a26e5961c5fa
 Revises: 
-Create Date: 2026-12-02 07:38:32.492521
+Create Date: 2026-12-02 07:44:36.877105
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '120e84254719'
+revision = 'a26e5961c5fa'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -580,6 +580,8 @@ def upgrade():
     sa.Column('recommendation', sa.String(length=30), nullable=True),
     sa.Column('assessment_result_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('override_gaps', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('reviewer_scores', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
