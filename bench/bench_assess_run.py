@@ -40,7 +40,8 @@ def loadavg() -> str:
 
 def cli(url: str, *args: str) -> tuple[float, str]:
     """Run `fuhua ARGS`; (wall seconds, stdout). The command's CPU seconds are added to CHILD_CPU."""
-    env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_AUTO_MIGRATE": "false",
+    env = {"FUHUA_SECRET_KEY": "bench-cli", "FUHUA_AUDIT_KEY": "bench-cli-audit", **os.environ,
+           "FUHUA_DATABASE_URL": url, "FUHUA_AUTO_MIGRATE": "false",
            "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
     started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "registry", *args], env=env, cwd=ROOT, capture_output=True, text=True,
@@ -56,6 +57,7 @@ def cli(url: str, *args: str) -> tuple[float, str]:
 def io_floor(url: str, year: int, run_id: int) -> tuple[float, float, float]:
     """(reads s, COPY s, total s): the run's reads, then its stored rows written again by COPY (rolled back)."""
     os.environ.setdefault("FUHUA_SECRET_KEY", "bench-floor")
+    os.environ.setdefault("FUHUA_AUDIT_KEY", "bench-floor-audit")
     from registry import create_app
     from registry.assessments.operations import load_facts, load_history, load_reports, reviewer_inputs, systems_in_force
     from registry.extensions import db

@@ -200,7 +200,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a linear script
     for name, data in files.items():
         print(f"{name:22s} {len(data) / 1e6:6.1f} MB")
 
-    env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": uuid.uuid4().hex}
+    env = {**os.environ, "FUHUA_DATABASE_URL": url, "FUHUA_SECRET_KEY": uuid.uuid4().hex, "FUHUA_AUDIT_KEY": uuid.uuid4().hex}
     base = f"http://127.0.0.1:{args.port}"
     upload_path = f"/reports/{institution_id}/{year}/upload"
     rows: list[tuple[str, list[float], list[float], float, float, set[tuple[int, str]]]] = []

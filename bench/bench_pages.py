@@ -373,6 +373,7 @@ def warm(clients: dict[str, Client], proc: subprocess.Popen, pages: list[tuple],
 def routes(url: str) -> set[str]:
     """Endpoints of the app's GET routes."""
     os.environ.setdefault("FUHUA_SECRET_KEY", "bench-routes")
+    os.environ.setdefault("FUHUA_AUDIT_KEY", "bench-routes-audit")
     os.environ["FUHUA_DATABASE_URL"] = url
     os.environ["FUHUA_AUTO_MIGRATE"] = "false"
     from registry import create_app
