@@ -249,34 +249,26 @@ def _return_notice(item: Filing, comment: str) -> None:
 @bp.route("/filings/<id:filing_id>/decide", methods=["POST"])
 @roles_required(Role.TOWN_OFFICER)
 def decide(filing_id: int):  # noqa: ANN201
-    item = get_filing_or_404(filing_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        operations.town_decide(item, form.decision.data, form.comment.data, by=current_user)
-        if form.decision.data == "returned":
-            _return_notice(item, form.comment.data.strip())
-    except RegistryError as exc:
-        db.session.rollback()
-        flash(exc.render(), "danger")
-        return redirect(url_for("seasons.filing", filing_id=item.id))
-    db.session.commit()
-    _emails()
-    flash(_("Filing accepted.") if form.decision.data == "accepted" else
-          _("Filing returned; the institution has been notified."), "success")
-    return redirect(url_for("seasons.filing", filing_id=item.id))
+    """The town's first review: accept, or return with a comment (the institution is notified)."""
+    return _record_decision(filing_id, operations.town_decide,
+                            lambda decision: _("Filing accepted.") if decision == "accepted" else
+                            _("Filing returned; the institution has been notified."))
 
 
 @bp.route("/filings/<id:filing_id>/override", methods=["POST"])
 @admin_required
 def override(filing_id: int):  # noqa: ANN201
+    """The city's word over the town's."""
+    return _record_decision(filing_id, operations.city_override, lambda _decision: _("The city's decision is recorded."))
+
+
+def _record_decision(filing_id: int, record: Any, success: Any):  # noqa: ANN202
     item = get_filing_or_404(filing_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.city_override(item, form.decision.data, form.comment.data, by=current_user)
+        record(item, form.decision.data, form.comment.data, by=current_user)
         if form.decision.data == "returned":
             _return_notice(item, form.comment.data.strip())
     except RegistryError as exc:
@@ -285,7 +277,7 @@ def override(filing_id: int):  # noqa: ANN201
         return redirect(url_for("seasons.filing", filing_id=item.id))
     db.session.commit()
     _emails()
-    flash(_("The city's decision is recorded."), "success")
+    flash(success(form.decision.data), "success")
     return redirect(url_for("seasons.filing", filing_id=item.id))
 
 
