@@ -146,7 +146,7 @@ PARAMS: dict[str, Callable[[World, str], tuple[object, object | None]]] = {
     "season_id": lambda w, role: (EXTRA["season"], None),
     "filing_id": lambda w, role: (EXTRA["filing"], EXTRA["other_filing"] if role in (INSTITUTION, TOWN) else None),
     "summary_id": lambda w, role: (EXTRA["summary"], EXTRA["other_summary"] if role in (INSTITUTION, TOWN) else None),
-    "notice_id": lambda w, role: (EXTRA["notices"].get(role, 0), EXTRA["notices"][ADMIN] if role != ADMIN else None),
+    "notice_id": lambda w, role: (EXTRA["notices"].get(role) or EXTRA["notices"][ADMIN], EXTRA["notices"][ADMIN] if role != ADMIN else None),
     "job_id": lambda w, role: (_failed_job(), None),
     "code": lambda w, role: ("national-incubators", None),
     "uscc": lambda w, role: (db.session.get(Institution, w.own).uscc, None),
