@@ -185,7 +185,7 @@ def main() -> None:
     facts = prepare(args.db)
     season = facts["season"]
     queue = f"fuhua-bench-{uuid.uuid4().hex[:8]}"
-    port = args.port or free_port()
+    port = args.port or free_port(8500, 8519)
     web, worker = serve(args.db, port, queue)
     verdicts = []
     try:
