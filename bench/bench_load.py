@@ -65,7 +65,10 @@ def main() -> None:
     paths = []
     for values in sample_values(args.db, 20):
         paths += [p.format(**values) for p in PATHS]
-    proc = serve(args.db, args.port, args.workers)
+    proc = serve("registry:create_app()", {"FUHUA_DATABASE_URL": args.db, "FUHUA_AUTO_MIGRATE": "false",
+                                           "FUHUA_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+                                           "FUHUA_AUDIT_KEY": "bench-audit-" + os.urandom(8).hex()},
+                 args.port, args.workers)
     try:
         base = f"http://127.0.0.1:{args.port}"
         client = Client(base)
