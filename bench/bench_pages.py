@@ -112,9 +112,24 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("user new", "admin.user_new", "/admin/users/new", "admin"),
     ("audit log", "admin.audit", "/admin/audit", "admin"),
     ("audit export csv", "admin.audit_export", "/admin/audit/export?format=csv", "admin"),
+    ("registry list xlsx", "institutions.index_download", "/institutions/export.xlsx?category=incubator&town={town}", "admin"),
+    ("count xlsx with list", "exports.count", "/exports/counts/national-incubators?from=2016&to=2020", "admin"),
+    ("run results xlsx", "assessments.run_download", "/assessments/runs/{run}/results.xlsx?category=incubator", "admin"),
+    ("recommendations xlsx", "assessments.recommendations_download", "/assessments/recommendations.xlsx?year={year}", "admin"),
+    ("gap list xlsx", "assessments.gaps_download", "/assessments/gaps/{gap_inst}.xlsx", "admin"),
+    ("national pipeline xlsx", "assessments.pipeline_download", "/assessments/pipeline.xlsx?level=national", "admin"),
+    ("seasons", "seasons.index", "/seasons/", "admin"),
+    ("season tracker", "seasons.tracker", "/seasons/{season}/", "admin"),
+    ("season tracker xlsx", "seasons.export", "/seasons/{season}/export.xlsx", "admin"),
+    ("filing", "seasons.filing", "/seasons/filings/{filing}", "admin"),
+    ("work summary download", "seasons.download_summary", "/seasons/summaries/{summary}/download", "admin"),
+    ("inbox (institution)", "notifications.index", "/inbox/", "institution"),
+    ("API tokens", "api_tokens.index", "/admin/api-tokens/", "admin"),
 )
-#: GET routes that are not pages a person opens
-NOT_PAGES = {"static"}
+#: GET routes that are not pages a person opens: files, the proxy's health check, the run page's
+#: progress poll, and the JSON API (measured with tokens by bench_api_exports.py)
+NOT_PAGES = {"static", "health.healthz", "assessments.job_status", "api.openapi", "api.definitions", "api.counts",
+             "api.count_institutions", "api.institutions", "api.institution"}
 #: the status a page answers with by design, when it is not 200
 EXPECTED_STATUS = {"home": 302,  # sends each role to its start page
                    "upload preview": 422}  # the upload (an unfilled template) has errors: shown with their cells
@@ -224,6 +239,9 @@ def sample_values(url: str, count: int) -> list[dict[str, object]]:
         users = ids("SELECT id FROM users ORDER BY id")
         own = ids("SELECT institution_id FROM users WHERE username = 'institution'")[0]
         upload = ids("SELECT max(id) FROM uploads")[0]
+        season = ids("SELECT max(id) FROM reporting_seasons")[0]
+        filings = ids("SELECT id FROM filings ORDER BY id LIMIT 5000")
+        summaries = ids("SELECT id FROM work_summaries ORDER BY id LIMIT 5000")
     engine.dispose()
     gaps = []
     for rid, inst_id, category, subclass in results[::max(1, len(results) // 400)]:
@@ -245,7 +263,8 @@ def sample_values(url: str, count: int) -> list[dict[str, object]]:
             "tenancy": ten[1], "year": year, "report_inst": pick(reports, i), "run": run, "run_prev": run_prev,
             "run_deep": max(1, run_size // 50 - 2) - (i % 3), "result": pick(results, i)[0], "gap_inst": gap[0],
             "gap_level": gap[1], "round": big_round, "round_inst": pick(round_insts, i), "sheet": pick(sheets, i),
-            "user": pick(users, i), "own": own, "upload": upload})
+            "user": pick(users, i), "own": own, "upload": upload,
+            "season": season, "filing": pick(filings, i), "summary": pick(summaries, i)})
     return out
 
 
@@ -388,7 +407,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100, help="samples per page kind (at least 100 for a verdict)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ports", default="8300-8319", help="port range for the two servers")
-    parser.add_argument("--only", help="measure only page kinds containing this text")
+    parser.add_argument("--only", help="measure only page kinds containing this text (alternatives separated by |)")
     parser.add_argument("--concurrency", type=int, default=1,
                         help="clients requesting at once, each with its own session (e.g. 4 with --workers 4: several "
                              "gunicorn workers against one database)")
@@ -423,7 +442,7 @@ def main() -> None:
         ensure_upload(clients["institution"], args.db, int(values[0]["own"]), int(values[0]["year"]))
         values = sample_values(args.db, max(args.n, 10))
         anchor = Client(f"http://127.0.0.1:{anchor_port}")
-        pages = [p for p in PAGES if not args.only or args.only in p[0]]
+        pages = [p for p in PAGES if not args.only or any(part in p[0] for part in args.only.split("|"))]
         print(f"{args.db}: gunicorn -w {args.workers}; {warm(clients, app_proc, pages, values, args.workers)}; "
               f"anchor {warm({'anchor': anchor}, anchor_proc, [('anchor', '', '/', 'anchor')], [{}], args.workers)}",
               flush=True)
